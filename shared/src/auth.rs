@@ -1,0 +1,126 @@
+//! Bearer-token authentication (API.md §0.5). A middleware resolves the header of every
+//! request, public and unknown paths included: absent → anonymous, invalid → 401.
+//! The user's admin and superuser status is read from the database on each request (B41).
+
+use axum::{
+    extract::{FromRequestParts, Request, State},
+    http::{header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use mysql_async::prelude::*;
+
+use crate::{error::ApiError, sessions::token, state::AppState};
+
+/// The caller, as the database knows them now.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: i32,
+    pub username: String,
+    pub superuser: bool,
+    /// Superuser or admin of at least one project: the `admin` scope.
+    pub admin_scope: bool,
+    /// Store key of the session this request came with.
+    pub session_key: Vec<u8>,
+}
+
+impl AuthUser {
+    /// The scope guard of admin endpoints: 403 with the §0.5 details.
+    pub fn require_admin_scope(&self) -> Result<(), ApiError> {
+        if self.admin_scope {
+            return Ok(());
+        }
+        Err(ApiError::Forbidden(
+            "Unauthorized".into(),
+            vec![
+                "Required (authenticated,admin)".into(),
+                "Got (authenticated)".into(),
+            ],
+        ))
+    }
+}
+
+/// Optional caller. An *invalid* token never gets here: the middleware answered 401.
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl MaybeUser {
+    /// The "requires user" guard.
+    pub fn require(self) -> Result<AuthUser, ApiError> {
+        self.0.ok_or_else(ApiError::unauthorized)
+    }
+    pub fn id(&self) -> Option<i32> {
+        self.0.as_ref().map(|u| u.id)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(parts.extensions.get::<AuthUser>().cloned()))
+    }
+}
+
+/// Required caller, for handlers without a body (a body handler takes [`MaybeUser`] and
+/// calls `require` after parsing, so bad input is 422 before 401, §0.7).
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<AuthUser>()
+            .cloned()
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
+/// Resolves `Authorization` into an [`AuthUser`] extension, or answers 401.
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return next.run(req).await;
+    };
+    match resolve(&state, value.as_bytes()).await {
+        Ok(user) => {
+            req.extensions_mut().insert(user);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn resolve(state: &AppState, header: &[u8]) -> Result<AuthUser, ApiError> {
+    let value = std::str::from_utf8(header)
+        .map_err(|_| ApiError::Unauthorized("Invalid Token Format".into()))?;
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized("Wrong Scheme".into()));
+    }
+    let key = token::decode(credentials)
+        .map_err(|_| ApiError::Unauthorized("Invalid Token Format".into()))?;
+    let session = state
+        .sessions()
+        .touch(&key)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("Invalid Session".into()))?;
+    let mut conn = state.db().conn().await?;
+    let row: Option<(i32, String, bool, bool)> = conn
+        .exec_first(
+            "SELECT u.id, u.username,
+                    EXISTS(SELECT 1 FROM superusers s WHERE s.user_id = u.id),
+                    EXISTS(SELECT 1 FROM project_admins pa WHERE pa.user_id = u.id)
+             FROM users u WHERE u.username = ?",
+            (&session.user,),
+        )
+        .await?;
+    let (id, username, superuser, admin_of_any) =
+        row.ok_or_else(|| ApiError::Unauthorized("Invalid Session".into()))?;
+    Ok(AuthUser {
+        id,
+        username,
+        superuser,
+        admin_scope: superuser || admin_of_any,
+        session_key: key,
+    })
+}

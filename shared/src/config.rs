@@ -1,0 +1,288 @@
+//! One typed configuration, read from the `MUISTOT_*` environment variables of the
+//! contract in DESIGN.md. Every value has a default that runs on one machine.
+
+use std::{env, fmt, path::PathBuf};
+
+/// Where sessions live.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionsConfig {
+    Redis(String),
+    DynamoDb { table: String },
+    Memory,
+}
+
+/// How login mail leaves the service.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailConfig {
+    Outbox(PathBuf),
+    Ses,
+    Log,
+}
+
+/// Where uploaded images are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImagesConfig {
+    Dir(PathBuf),
+    S3 { bucket: String },
+}
+
+/// A secret that never appears in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: String,
+    /// Contains the database password: never log it.
+    pub database_url: Secret,
+    pub sessions: SessionsConfig,
+    pub session_lifetime_secs: u64,
+    pub mail: MailConfig,
+    pub mail_from: String,
+    pub login_url: String,
+    pub images: ImagesConfig,
+    pub auto_publish: bool,
+    pub disable_comments: bool,
+    pub default_language: String,
+    pub supported_languages: Vec<String>,
+    pub bcrypt_cost: u32,
+    pub oauth_providers: Vec<String>,
+    /// Public base URL for `Location` headers; derived from the request when unset.
+    pub public_url: Option<String>,
+    /// Allowed CORS origins; `*` allows any (development).
+    pub cors_origins: Vec<String>,
+    /// Seconds a database or session-store call may take before the request gets a 503.
+    pub io_timeout_secs: u64,
+}
+
+/// A configuration value that could not be used; names the variable and why.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+fn err(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        reason: reason.into(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| env::var(k).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
+        let database_url = get("MUISTOT_DATABASE_URL")
+            .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/muistot".into());
+        if !database_url.starts_with("mysql://") {
+            return Err(err("MUISTOT_DATABASE_URL", "must start with mysql://"));
+        }
+        mysql_async::Opts::from_url(&database_url)
+            .map_err(|_| err("MUISTOT_DATABASE_URL", "not a valid mysql:// URL"))?;
+
+        let sessions = match get("MUISTOT_SESSIONS").as_deref() {
+            None => SessionsConfig::Redis("redis://127.0.0.1:6379/0".into()),
+            Some("memory") => SessionsConfig::Memory,
+            Some(v) if v.starts_with("redis://") || v.starts_with("rediss://") => {
+                SessionsConfig::Redis(v.to_string())
+            }
+            Some(v) if v.starts_with("dynamodb://") => {
+                let table = &v["dynamodb://".len()..];
+                if table.is_empty() {
+                    return Err(err("MUISTOT_SESSIONS", "dynamodb:// needs a table name"));
+                }
+                SessionsConfig::DynamoDb {
+                    table: table.to_string(),
+                }
+            }
+            Some(_) => {
+                return Err(err(
+                    "MUISTOT_SESSIONS",
+                    "expected redis://host:port/db, dynamodb://TABLE or memory",
+                ))
+            }
+        };
+        let session_lifetime_secs = parse_num(
+            get("MUISTOT_SESSION_LIFETIME"),
+            "MUISTOT_SESSION_LIFETIME",
+            960,
+        )?;
+        if session_lifetime_secs == 0 {
+            return Err(err("MUISTOT_SESSION_LIFETIME", "must be at least 1 second"));
+        }
+
+        let mail = match get("MUISTOT_MAIL").as_deref() {
+            None => MailConfig::Outbox(PathBuf::from("outbox")),
+            Some("ses") => MailConfig::Ses,
+            Some("log") => MailConfig::Log,
+            Some(v) if v.starts_with("outbox:") && v.len() > "outbox:".len() => {
+                MailConfig::Outbox(PathBuf::from(&v["outbox:".len()..]))
+            }
+            Some(_) => return Err(err("MUISTOT_MAIL", "expected outbox:DIR, ses or log")),
+        };
+        let images = match get("MUISTOT_IMAGES") {
+            None => ImagesConfig::Dir(PathBuf::from("images")),
+            Some(v) if v.starts_with("dir:") && v.len() > 4 => {
+                ImagesConfig::Dir(PathBuf::from(&v[4..]))
+            }
+            Some(v) if v.starts_with("s3://") && v.len() > 5 => ImagesConfig::S3 {
+                bucket: v[5..].trim_end_matches('/').to_string(),
+            },
+            Some(_) => return Err(err("MUISTOT_IMAGES", "expected dir:PATH or s3://BUCKET")),
+        };
+        let supported_languages: Vec<String> = get("MUISTOT_LANGUAGES")
+            .unwrap_or_else(|| "fi,en,se".into())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let default_language = get("MUISTOT_DEFAULT_LANGUAGE").unwrap_or_else(|| "fi".into());
+        if !supported_languages.contains(&default_language) {
+            return Err(err(
+                "MUISTOT_DEFAULT_LANGUAGE",
+                "must be one of MUISTOT_LANGUAGES",
+            ));
+        }
+        let bcrypt_cost = parse_num(get("MUISTOT_BCRYPT_COST"), "MUISTOT_BCRYPT_COST", 12)?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            return Err(err("MUISTOT_BCRYPT_COST", "must be between 4 and 31"));
+        }
+        let list = |k: &str, default: &str| -> Vec<String> {
+            get(k)
+                .unwrap_or_else(|| default.into())
+                .split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        Ok(Self {
+            bind: get("MUISTOT_BIND").unwrap_or_else(|| "127.0.0.1:5600".into()),
+            database_url: Secret::new(database_url),
+            sessions,
+            session_lifetime_secs: session_lifetime_secs as u64,
+            mail,
+            mail_from: get("MUISTOT_MAIL_FROM")
+                .unwrap_or_else(|| "Muistotkartalla <no-reply@muistotkartalla.localhost>".into()),
+            login_url: get("MUISTOT_LOGIN_URL").unwrap_or_else(|| "http://localhost:3000".into()),
+            images,
+            auto_publish: parse_bool(get("MUISTOT_AUTO_PUBLISH"), "MUISTOT_AUTO_PUBLISH")?,
+            // The original switched comments off when the variable was set at all.
+            disable_comments: lookup("MUISTOT_DISABLE_COMMENTS").is_some(),
+            default_language,
+            supported_languages,
+            bcrypt_cost: bcrypt_cost as u32,
+            oauth_providers: list("MUISTOT_OAUTH_PROVIDERS", ""),
+            public_url: get("MUISTOT_PUBLIC_URL").map(|s| s.trim_end_matches('/').to_string()),
+            cors_origins: list("MUISTOT_CORS_ORIGINS", "*"),
+            io_timeout_secs: parse_num(get("MUISTOT_IO_TIMEOUT"), "MUISTOT_IO_TIMEOUT", 5)? as u64,
+        })
+    }
+}
+
+fn parse_num(v: Option<String>, var: &'static str, default: i64) -> Result<i64, ConfigError> {
+    match v {
+        None => Ok(default),
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| err(var, format!("expected a non-negative integer, got {s:?}"))),
+    }
+}
+
+fn parse_bool(v: Option<String>, var: &'static str) -> Result<bool, ConfigError> {
+    match v.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(s) if matches!(s.as_str(), "true" | "1" | "yes" | "on") => Ok(true),
+        Some(s) if matches!(s.as_str(), "false" | "0" | "no" | "off") => Ok(false),
+        Some(s) => Err(err(var, format!("expected true or false, got {s:?}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_locally() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:5600");
+        assert_eq!(c.session_lifetime_secs, 960);
+        assert_eq!(c.mail, MailConfig::Outbox("outbox".into()));
+        assert!(!c.auto_publish);
+        assert_eq!(c.default_language, "fi");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = cfg(&[("MUISTOT_SESSIONS", "mongo://x")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_SESSIONS");
+        let e = cfg(&[("MUISTOT_AUTO_PUBLISH", "maybe")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_AUTO_PUBLISH");
+        let e = cfg(&[("MUISTOT_DATABASE_URL", "postgres://x")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_DATABASE_URL");
+        let e = cfg(&[("MUISTOT_SESSION_LIFETIME", "-5")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_SESSION_LIFETIME");
+    }
+
+    #[test]
+    fn parses_stores() {
+        let c = cfg(&[
+            ("MUISTOT_SESSIONS", "dynamodb://sessions"),
+            ("MUISTOT_IMAGES", "s3://bucket"),
+            ("MUISTOT_MAIL", "ses"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.sessions,
+            SessionsConfig::DynamoDb {
+                table: "sessions".into()
+            }
+        );
+        assert_eq!(
+            c.images,
+            ImagesConfig::S3 {
+                bucket: "bucket".into()
+            }
+        );
+        assert_eq!(c.mail, MailConfig::Ses);
+    }
+
+    #[test]
+    fn secret_is_not_printed() {
+        let c = cfg(&[("MUISTOT_DATABASE_URL", "mysql://u:hunter2@h/db")]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,223 @@
+//! The MariaDB pool, error classification and the migration runner.
+
+use std::time::Duration;
+
+use mysql_async::{prelude::*, Conn, OptsBuilder, Pool, PoolConstraints, PoolOpts, TxOpts};
+
+use crate::error::ApiError;
+
+/// The pool plus the timeout every checkout obeys; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    timeout: Duration,
+}
+
+pub type Tx = mysql_async::Transaction<'static>;
+
+impl Db {
+    /// Builds the pool once per process (Lambda cold start or local server start).
+    /// Connections are opened lazily; call [`Db::ping`] to open one during init.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, mysql_async::Error> {
+        let opts = mysql_async::Opts::from_url(url)?;
+        let builder = OptsBuilder::from_opts(opts)
+            // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed:
+            // publish answers 204 vs 304 from that (SCHEMA.md §0).
+            .client_found_rows(false)
+            .init(vec![
+                "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
+                "SET time_zone = '+00:00'",
+            ])
+            .pool_opts(
+                PoolOpts::default()
+                    .with_constraints(PoolConstraints::new(0, 16).expect("0 <= 16"))
+                    .with_inactive_connection_ttl(Duration::from_secs(60))
+                    .with_ttl_check_interval(Duration::from_secs(30)),
+            );
+        Ok(Self {
+            pool: Pool::new(builder),
+            timeout,
+        })
+    }
+
+    /// A connection from the pool, or 503 when the database cannot be reached in time.
+    pub async fn conn(&self) -> Result<Conn, ApiError> {
+        match tokio::time::timeout(self.timeout, self.pool.get_conn()).await {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(e)) => Err(classify(e)),
+            Err(_) => Err(ApiError::Unavailable("database connect timed out".into())),
+        }
+    }
+
+    /// Starts a transaction on a pooled connection. Dropping it without commit rolls back.
+    pub async fn begin(&self) -> Result<Tx, ApiError> {
+        let fut = self.pool.start_transaction(TxOpts::default());
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(tx)) => Ok(tx),
+            Ok(Err(e)) => Err(classify(e)),
+            Err(_) => Err(ApiError::Unavailable("database connect timed out".into())),
+        }
+    }
+
+    pub async fn ping(&self) -> Result<(), ApiError> {
+        let mut c = self.conn().await?;
+        c.ping().await.map_err(classify)
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+}
+
+/// MariaDB error numbers the application reacts to.
+pub mod codes {
+    pub const DUPLICATE_KEY: u16 = 1062;
+    pub const FK_PARENT_MISSING: u16 = 1452;
+    pub const FK_ROW_REFERENCED: u16 = 1451;
+    pub const LOCK_WAIT_TIMEOUT: u16 = 1205;
+    pub const DEADLOCK: u16 = 1213;
+    pub const DATA_TOO_LONG: u16 = 1406;
+}
+
+/// The server error number, if `e` is one.
+pub fn server_code(e: &mysql_async::Error) -> Option<u16> {
+    match e {
+        mysql_async::Error::Server(s) => Some(s.code),
+        _ => None,
+    }
+}
+
+/// Maps a driver error to the API's status: integrity clashes 409, input that the
+/// database refuses 422, lost connections and lock trouble 503, anything else 500 (B53).
+pub fn classify(e: mysql_async::Error) -> ApiError {
+    use codes::*;
+    match &e {
+        mysql_async::Error::Server(s) => match s.code {
+            DUPLICATE_KEY | FK_PARENT_MISSING | FK_ROW_REFERENCED => {
+                ApiError::Conflict("Integrity Violation".into())
+            }
+            DATA_TOO_LONG => ApiError::validation(
+                &["body"],
+                "value too long for storage",
+                "value_error.any_str.max_length",
+            ),
+            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Unavailable(format!("database busy: {e}")),
+            _ => ApiError::Internal(format!("database error: {e}")),
+        },
+        mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => {
+            ApiError::Unavailable(format!("database unreachable: {e}"))
+        }
+        _ => ApiError::Internal(format!("database error: {e}")),
+    }
+}
+
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_schema", include_str!("../migrations/0001_schema.sql")),
+    (
+        "0002_routines",
+        include_str!("../migrations/0002_routines.sql"),
+    ),
+];
+
+/// Splits a migration file on its `-- @@` separator lines.
+fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split("\n-- @@\n").map(str::trim).filter(|s| {
+        s.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim_start().starts_with("--"))
+    })
+}
+
+/// Creates the database named in `url` if it does not exist (local runs and tests).
+pub async fn create_database(url: &str) -> Result<(), mysql_async::Error> {
+    let opts = mysql_async::Opts::from_url(url)?;
+    let name = opts
+        .db_name()
+        .ok_or_else(|| mysql_async::Error::Other("the database URL names no database".into()))?
+        .to_string();
+    let mut conn = Conn::new(OptsBuilder::from_opts(opts).db_name(None::<String>)).await?;
+    let quoted = name.replace('`', "``");
+    conn.query_drop(format!(
+        "CREATE DATABASE IF NOT EXISTS `{quoted}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    ))
+    .await?;
+    conn.disconnect().await
+}
+
+/// Applies every migration. Each statement is idempotent, so this is safe to run on
+/// every deploy and on a database created by the original server.
+pub async fn migrate(db: &Db) -> Result<(), ApiError> {
+    let mut conn = db.conn().await?;
+    for (name, sql) in MIGRATIONS {
+        for stmt in statements(sql) {
+            conn.query_drop(stmt)
+                .await
+                .map_err(|e| ApiError::Internal(format!("migration {name} failed: {e}\n{stmt}")))?;
+        }
+    }
+    repair_audit_foreign_keys(&mut conn).await?;
+    // Needs SUPER/privileges that managed databases may not grant; the events then only
+    // run where an operator enabled the scheduler.
+    if let Err(e) = conn.query_drop("SET GLOBAL event_scheduler = ON").await {
+        tracing::warn!(error = %e, "could not enable the event scheduler");
+    }
+    Ok(())
+}
+
+/// Loads the demo content of `migrations/demo.sql` (local runs only).
+pub async fn load_demo_data(db: &Db) -> Result<(), ApiError> {
+    let mut conn = db.conn().await?;
+    for stmt in statements(include_str!("../migrations/demo.sql")) {
+        conn.query_drop(stmt).await?;
+    }
+    Ok(())
+}
+
+/// The original created the audit tables' FKs without a delete rule (B45). Replace
+/// any such FK with an `ON DELETE CASCADE` one; a no-op on a migrated database.
+async fn repair_audit_foreign_keys(conn: &mut Conn) -> Result<(), ApiError> {
+    let rows: Vec<(String, String, String, String, String)> = conn
+        .query(
+            "SELECT rc.TABLE_NAME, rc.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
+                    k.REFERENCED_COLUMN_NAME
+             FROM information_schema.REFERENTIAL_CONSTRAINTS rc
+             JOIN information_schema.KEY_COLUMN_USAGE k
+               ON k.CONSTRAINT_SCHEMA = rc.CONSTRAINT_SCHEMA
+              AND k.CONSTRAINT_NAME = rc.CONSTRAINT_NAME
+              AND k.TABLE_NAME = rc.TABLE_NAME
+             WHERE rc.CONSTRAINT_SCHEMA = DATABASE()
+               AND rc.TABLE_NAME IN ('audit_comments', 'audit_memories')
+               AND rc.DELETE_RULE <> 'CASCADE'",
+        )
+        .await?;
+    for (table, constraint, column, ref_table, ref_column) in rows {
+        // Identifiers come from information_schema of our own fixed tables; quote anyway.
+        let q = |s: &str| format!("`{}`", s.replace('`', "``"));
+        let sql = format!(
+            "ALTER TABLE {t} DROP FOREIGN KEY {c}, ADD CONSTRAINT {c} FOREIGN KEY ({col}) \
+             REFERENCES {rt} ({rc}) ON DELETE CASCADE",
+            t = q(&table),
+            c = q(&constraint),
+            col = q(&column),
+            rt = q(&ref_table),
+            rc = q(&ref_column),
+        );
+        conn.query_drop(sql).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_files_split_into_statements() {
+        let n: usize = MIGRATIONS.iter().map(|(_, s)| statements(s).count()).sum();
+        assert!(n > 20, "found {n} statements");
+        for (_, sql) in MIGRATIONS {
+            for s in statements(sql) {
+                assert!(!s.contains("-- @@"), "separator left in {s}");
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! `muistot`: everything of the Muistotkartalla API that is not a `main` — configuration,
+//! errors, database access, sessions, repositories and one router per resource group.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod images;
+pub mod models;
+pub mod repos;
+pub mod routes;
+pub mod sessions;
+pub mod state;
+pub mod telemetry;
+pub mod validation;
+
+pub use config::Config;
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;

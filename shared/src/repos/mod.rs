@@ -1,0 +1,31 @@
+//! SQL and access rules, one module per resource. No HTTP types here: functions take a
+//! connection or transaction and the caller, and return domain values or [`ApiError`].
+
+pub mod images;
+pub mod languages;
+pub mod projects;
+pub mod row;
+pub mod sites;
+pub mod users;
+
+/// Who is asking, as the repositories need it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Viewer {
+    pub user_id: Option<i32>,
+    pub superuser: bool,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+    pub fn of(user: &crate::auth::AuthUser) -> Self {
+        Self {
+            user_id: Some(user.id),
+            superuser: user.superuser,
+        }
+    }
+    pub fn from_maybe(user: &crate::auth::MaybeUser) -> Self {
+        user.0.as_ref().map(Self::of).unwrap_or_default()
+    }
+}

@@ -1,0 +1,324 @@
+//! Projects (E10–E17).
+
+use axum::{
+    routing::{get, put},
+    Json, Router,
+};
+use serde::Serialize;
+
+use crate::{
+    auth::{AuthUser, MaybeUser},
+    error::{ApiError, ApiResult},
+    http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
+    models::{
+        info::{invalid, InfoIn},
+        project::{ModifiedProjectIn, NewProjectIn, Project},
+    },
+    repos::{self, images::Uploads, projects, Viewer},
+    state::AppState,
+    validation::{EntityId, Patch, Username},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects", get(list).post(create))
+        .route(
+            "/projects/{project}",
+            get(read).patch(modify).delete(remove),
+        )
+        .route(
+            "/projects/{project}/admins",
+            axum::routing::post(add_admin).delete(remove_admin),
+        )
+        .route("/projects/{project}/localize", put(localize))
+}
+
+#[derive(Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
+/// The `{project}` path parameter as a PID.
+pub fn project_id(raw: &str) -> ApiResult<EntityId> {
+    EntityId::parse(&["path", "project"], raw).map_err(|e| ApiError::Validation(vec![e]))
+}
+
+async fn list(
+    state: axum::extract::State<AppState>,
+    lang: RequestLang,
+) -> ApiResult<Json<Items<Project>>> {
+    let lang = lang.resolve()?;
+    let mut conn = state.db().conn().await?;
+    let items = projects::list(&mut conn, &lang).await?;
+    Ok(Json(Items { items }))
+}
+
+async fn read(
+    state: axum::extract::State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    query: QueryMap,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<Project>> {
+    let name = project_id(&raw)?;
+    let include_sites = query.bool_or("include_sites", false)?;
+    let lang = lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let access = projects::access(&mut conn, name.as_str(), viewer, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))?;
+    if !access.published && !access.admin {
+        return Err(ApiError::not_found("Project"));
+    }
+    if !access.has_default_info {
+        return Err(ApiError::NotAcceptable(
+            "Project missing default localization".into(),
+        ));
+    }
+    if !access.visible() {
+        return Err(ApiError::not_found("Project"));
+    }
+    let mut project = projects::get(&mut conn, access.id, &lang)
+        .await?
+        .ok_or_else(|| ApiError::NotAcceptable("Project missing default localization".into()))?;
+    if include_sites {
+        project.sites = Some(repos::sites::list(&mut conn, &access, viewer, &lang).await?);
+    }
+    Ok(Json(project))
+}
+
+async fn create(
+    state: axum::extract::State<AppState>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<NewProjectIn>,
+) -> ApiResult<Reply> {
+    let body = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    user.require_admin_scope()?;
+    lang.resolve()?;
+    // Only superusers create projects; checked before existence so that a project
+    // admin cannot probe names (B51).
+    if !user.superuser {
+        return Err(ApiError::no_privileges());
+    }
+    if let (Some(s), Some(e)) = (body.starts, body.ends) {
+        if e < s {
+            return Err(ApiError::BadRequest("End before start".into()));
+        }
+    }
+    let config = state.config();
+    let mut tx = state.db().begin().await?;
+    if projects::exists(&mut tx, body.id.as_str()).await? {
+        return Err(ApiError::Conflict("Project exists".into()));
+    }
+    let lang_id =
+        repos::languages::supported_id(&mut tx, &config.supported_languages, &body.info.lang)
+            .await?
+            .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))?;
+    let mut admin_ids = Vec::with_capacity(body.admins.len());
+    let mut unknown = Vec::new();
+    for admin in &body.admins {
+        match repos::users::id_by_username(&mut tx, admin.as_str()).await? {
+            Some(id) => admin_ids.push(id),
+            None => unknown.push(admin.as_str().to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::NotFound(format!(
+            "User not found: {}",
+            unknown.join(", ")
+        )));
+    }
+    let mut uploads = Uploads::new(state.images().clone());
+    let image_id = match &body.image {
+        Some(img) => Some(uploads.add(&mut tx, user.id, img).await?),
+        None => None,
+    };
+    projects::create(
+        &mut tx,
+        projects::CreateProject {
+            name: body.id.as_str(),
+            info: &body.info,
+            lang_id,
+            image_id,
+            starts: body.starts,
+            ends: body.ends,
+            admin_ids: &admin_ids,
+            contact: body.contact.as_ref(),
+            admin_posting: body.admin_posting,
+            published: config.auto_publish,
+            modifier: user.id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Created(base.join(&format!("/projects/{}", body.id))))
+}
+
+async fn modify(
+    state: axum::extract::State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<ModifiedProjectIn>,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw)?;
+    let body = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    user.require_admin_scope()?;
+    lang.resolve()?;
+    let config = state.config();
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+
+    // The order rule applies to the values the project will have (B59).
+    let starts = match &body.starts {
+        Patch::Absent => project.starts,
+        Patch::Null => None,
+        Patch::Value(v) => Some(*v),
+    };
+    let ends = match &body.ends {
+        Patch::Absent => project.ends,
+        Patch::Null => None,
+        Patch::Value(v) => Some(*v),
+    };
+    if let (Some(s), Some(e)) = (starts, ends) {
+        if e < s {
+            return Err(ApiError::BadRequest("End before start".into()));
+        }
+    }
+    let info_lang = match &body.info {
+        Some(info) => Some(
+            repos::languages::supported_id(&mut tx, &config.supported_languages, &info.lang)
+                .await?
+                .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))?,
+        ),
+        None => None,
+    };
+    let fields_changed =
+        !body.image.is_absent() || !body.starts.is_absent() || !body.ends.is_absent();
+    if !fields_changed && body.contact.is_none() && body.info.is_none() {
+        return Ok(Reply::NotModified);
+    }
+
+    let mut uploads = Uploads::new(state.images().clone());
+    let image = match &body.image {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(img) => Some(Some(uploads.add(&mut tx, user.id, img).await?)),
+    };
+    if image.is_some() {
+        uploads.discard(&mut tx, project.image_id).await?;
+    }
+    if fields_changed {
+        let starts = body.starts.as_option().map(|o| o.copied());
+        let ends = body.ends.as_option().map(|o| o.copied());
+        projects::update_fields(&mut tx, project.id, image, starts, ends, user.id).await?;
+    }
+    if let Some(contact) = &body.contact {
+        projects::upsert_contact(&mut tx, project.id, contact, user.id).await?;
+    }
+    if let (Some(info), Some(lang_id)) = (&body.info, info_lang) {
+        projects::upsert_info(&mut tx, project.id, lang_id, info, user.id).await?;
+    }
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
+}
+
+async fn remove(
+    state: axum::extract::State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    user: AuthUser,
+    lang: RequestLang,
+    base: BaseUrl,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw)?;
+    user.require_admin_scope()?;
+    lang.resolve()?;
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    projects::unpublish(&mut tx, project.id, user.id).await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(base.join("/projects")))
+}
+
+fn admin_username(query: &QueryMap) -> ApiResult<Username> {
+    Username::parse(&["query", "username"], query.required("username")?)
+        .map_err(|e| ApiError::Validation(vec![e]))
+}
+
+async fn add_admin(
+    state: axum::extract::State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    query: QueryMap,
+    user: AuthUser,
+    lang: RequestLang,
+    base: BaseUrl,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw)?;
+    let username = admin_username(&query)?;
+    user.require_admin_scope()?;
+    lang.resolve()?;
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    let target = repos::users::id_by_username(&mut tx, username.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
+    if !projects::add_admin(&mut tx, project.id, target).await? {
+        return Err(ApiError::Conflict("User is already an admin".into()));
+    }
+    tx.commit().await?;
+    Ok(Reply::Created(base.join(&format!("/projects/{name}"))))
+}
+
+async fn remove_admin(
+    state: axum::extract::State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    query: QueryMap,
+    user: AuthUser,
+    lang: RequestLang,
+    base: BaseUrl,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw)?;
+    let username = admin_username(&query)?;
+    user.require_admin_scope()?;
+    lang.resolve()?;
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    let target = repos::users::id_by_username(&mut tx, username.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
+    projects::remove_admin(&mut tx, project.id, target).await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
+}
+
+async fn localize(
+    state: axum::extract::State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<InfoIn>,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw)?;
+    let info = body.validate(&["body"]).map_err(invalid)?;
+    let user = user.require()?;
+    user.require_admin_scope()?;
+    lang.resolve()?;
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    let lang_id =
+        repos::languages::supported_id(&mut tx, &state.config().supported_languages, &info.lang)
+            .await?
+            .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))?;
+    projects::upsert_info(&mut tx, project.id, lang_id, &info, user.id).await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
+}

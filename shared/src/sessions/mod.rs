@@ -1,0 +1,52 @@
+//! Sessions: one trait, stores chosen at start-up from `MUISTOT_SESSIONS`.
+
+mod memory;
+mod redis_store;
+pub mod token;
+
+pub use memory::MemorySessionStore;
+pub use redis_store::RedisSessionStore;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+/// What a session stores, in the JSON layout of SESSIONS_AND_LOGIN.md §2 so that the old
+/// and new servers can share one store. `scopes`/`projects` are written for that
+/// compatibility only: authorisation reads the database's current rows (B41).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionData {
+    pub user: String,
+    #[serde(default)]
+    pub data: SessionGrants,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionGrants {
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+}
+
+impl SessionData {
+    pub fn for_user(user: impl Into<String>) -> Self {
+        Self {
+            user: user.into(),
+            data: SessionGrants::default(),
+        }
+    }
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session under a fresh key and returns that key.
+    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError>;
+    /// Reads the session and re-arms its inactivity timer; `None` if it has ended.
+    async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError>;
+    /// Ends one session.
+    async fn end(&self, key: &[u8], user: &str) -> Result<(), ApiError>;
+    /// Ends every session of `user`, and only that user's.
+    async fn end_all(&self, user: &str) -> Result<(), ApiError>;
+}

@@ -1,0 +1,114 @@
+//! Everything a handler needs, built once per process (cold start) and shared.
+
+use std::{sync::Arc, time::Duration};
+
+use crate::{
+    config::{Config, ImagesConfig, SessionsConfig},
+    db::Db,
+    error::ApiError,
+    images::{DirImageStore, ImageStore},
+    sessions::{MemorySessionStore, RedisSessionStore, SessionStore},
+};
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    config: Config,
+    db: Db,
+    sessions: Arc<dyn SessionStore>,
+    images: Arc<dyn ImageStore>,
+}
+
+/// Why the state could not be built; printed as one line at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("MUISTOT_DATABASE_URL: {0}")]
+    Database(String),
+    #[error("MUISTOT_SESSIONS: {0}")]
+    Sessions(String),
+    #[error("MUISTOT_IMAGES: {0}")]
+    Images(String),
+}
+
+impl AppState {
+    /// Builds the pool and the session store from `config`, opening one connection to
+    /// each so the first request does not pay for the handshakes.
+    pub async fn build(config: Config) -> Result<Self, InitError> {
+        let timeout = Duration::from_secs(config.io_timeout_secs.max(1));
+        let db = Db::new(config.database_url.expose(), timeout)
+            .map_err(|e| InitError::Database(e.to_string()))?;
+        if let Err(e) = db.ping().await {
+            // Not fatal: the pool reconnects when the database comes back.
+            tracing::warn!(error = %e, "database not reachable at start-up");
+        }
+        let sessions: Arc<dyn SessionStore> = match &config.sessions {
+            SessionsConfig::Redis(url) => Arc::new(
+                RedisSessionStore::connect(url, config.session_lifetime_secs, timeout)
+                    .await
+                    .map_err(|e| InitError::Sessions(format!("{e:?}")))?,
+            ),
+            SessionsConfig::Memory => {
+                Arc::new(MemorySessionStore::new(config.session_lifetime_secs))
+            }
+            SessionsConfig::DynamoDb { .. } => {
+                return Err(InitError::Sessions(
+                    "the DynamoDB session store is not available in this build yet".into(),
+                ))
+            }
+        };
+        let images: Arc<dyn ImageStore> = match &config.images {
+            ImagesConfig::Dir(path) => Arc::new(DirImageStore::new(path.clone())),
+            ImagesConfig::S3 { .. } => {
+                return Err(InitError::Images(
+                    "the S3 image store is not available in this build yet".into(),
+                ))
+            }
+        };
+        Ok(Self::from_parts(config, db, sessions, images))
+    }
+
+    pub fn from_parts(
+        config: Config,
+        db: Db,
+        sessions: Arc<dyn SessionStore>,
+        images: Arc<dyn ImageStore>,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            config,
+            db,
+            sessions,
+            images,
+        }))
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+    pub fn sessions(&self) -> &dyn SessionStore {
+        self.0.sessions.as_ref()
+    }
+    pub fn images(&self) -> &Arc<dyn ImageStore> {
+        &self.0.images
+    }
+}
+
+impl From<InitError> for ApiError {
+    fn from(e: InitError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+/// Builds the state from the environment, logging why it could not (one line).
+pub async fn from_env() -> Result<AppState, InitError> {
+    let result = async { AppState::build(Config::from_env()?).await }.await;
+    if let Err(e) = &result {
+        tracing::error!("{e}");
+    }
+    result
+}

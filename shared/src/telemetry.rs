@@ -1,0 +1,26 @@
+//! Tracing set-up: JSON lines in Lambda (CloudWatch), readable text locally.
+
+use tracing_subscriber::{fmt, EnvFilter};
+
+fn filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,tower_http=warn"))
+}
+
+/// For Lambda functions.
+pub fn init_json() {
+    let _ = fmt()
+        .json()
+        .with_env_filter(filter())
+        .with_current_span(true)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+/// For the local server.
+pub fn init_text() {
+    let _ = fmt()
+        .with_env_filter(filter())
+        .with_target(false)
+        .try_init();
+}
