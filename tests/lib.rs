@@ -1,1 +1,321 @@
+//! Black-box test harness: the merged router served on port 0 against a fresh MariaDB
+//! database (one per test binary run, migrations applied) and the real Redis.
+//!
+//! Each test starts its own server (a thread with its own runtime) so tests can pick
+//! configuration; they share the binary's database and isolate data by unique names.
 
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use muistot::{
+    config::Config,
+    db::{self, Db},
+    routes::{self, Group},
+    sessions::{RedisSessionStore, SessionData, SessionStore},
+    AppState,
+};
+use mysql_async::prelude::*;
+
+pub use reqwest::{Method, StatusCode};
+pub use serde_json::{json, Value};
+
+/// Base URL of the MariaDB server tests may create databases on.
+pub fn mysql_base() -> String {
+    std::env::var("MUISTOT_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("MUISTOT_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379/0".into())
+}
+
+/// The database of this test binary run: created and migrated once.
+pub fn database_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let name = format!(
+            "muistot_test_{}_{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let url = format!("{}/{}", mysql_base(), name);
+        let u = url.clone();
+        // Own runtime on its own thread: callers may be inside a runtime already.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                drop_stale_databases().await;
+                db::create_database(&u)
+                    .await
+                    .expect("create the test database");
+                let pool = Db::new(&u, Duration::from_secs(10)).unwrap();
+                db::migrate(&pool).await.expect("apply migrations");
+                pool.pool().clone().disconnect().await.unwrap();
+            })
+        })
+        .join()
+        .expect("database set-up");
+        url
+    })
+}
+
+/// Drops test databases left by test processes that are no longer running.
+async fn drop_stale_databases() {
+    let Ok(mut conn) = mysql_async::Conn::from_url(mysql_base()).await else {
+        return;
+    };
+    let names: Vec<String> = conn
+        .query("SHOW DATABASES LIKE 'muistot\\_test\\_%'")
+        .await
+        .unwrap_or_default();
+    for name in names {
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid {
+            if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = conn.query_drop(format!("DROP DATABASE `{name}`")).await;
+            }
+        }
+    }
+}
+
+/// A name unique within this run, valid as a project/site id.
+pub fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    )
+}
+
+/// A running server plus helpers to set up data directly in the database.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub config: Config,
+    pub images_dir: Arc<tempfile::TempDir>,
+    _shutdown: std::sync::mpsc::Sender<()>,
+}
+
+/// Environment overrides for one test server.
+pub type Env = Vec<(&'static str, String)>;
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(vec![]).await
+    }
+
+    pub async fn spawn_with(overrides: Env) -> Self {
+        let images_dir = Arc::new(
+            tempfile::Builder::new()
+                .prefix("muistot-test")
+                .tempdir()
+                .expect("temp dir"),
+        );
+        let outbox = images_dir.path().join("outbox");
+        let mut env: Vec<(String, String)> = vec![
+            ("MUISTOT_DATABASE_URL".into(), database_url().to_string()),
+            ("MUISTOT_SESSIONS".into(), redis_url()),
+            ("MUISTOT_BCRYPT_COST".into(), "4".into()),
+            (
+                "MUISTOT_IMAGES".into(),
+                format!("dir:{}", images_dir.path().display()),
+            ),
+            (
+                "MUISTOT_MAIL".into(),
+                format!("outbox:{}", outbox.display()),
+            ),
+        ];
+        for (k, v) in overrides {
+            env.retain(|(key, _)| key != k);
+            env.push((k.to_string(), v));
+        }
+        let config =
+            Config::from_lookup(|k| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
+                .expect("test configuration");
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+        let server_config = config.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let state = AppState::build(server_config).await.expect("app state");
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = axum::ServiceExt::<axum::extract::Request>::into_make_service(
+                    routes::service(state, Group::ALL),
+                );
+                let server = axum::serve(listener, app);
+                tokio::select! {
+                    _ = server => {}
+                    _ = tokio::task::spawn_blocking(move || { let _ = stop_rx.recv(); }) => {}
+                }
+            });
+        });
+        let addr = addr_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server started");
+        Self {
+            addr,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            config,
+            images_dir,
+            _shutdown: stop_tx,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A request builder for `path`, with the token if given.
+    pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> reqwest::RequestBuilder {
+        let mut r = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            r = r.header("Authorization", format!("bearer {t}"));
+        }
+        r
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        Resp::from(self.req(Method::GET, path, token).send().await.unwrap()).await
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Resp {
+        let mut r = self.req(method, path, token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        Resp::from(r.send().await.unwrap()).await
+    }
+
+    pub async fn db(&self) -> mysql_async::Conn {
+        mysql_async::Conn::from_url(database_url()).await.unwrap()
+    }
+
+    /// Inserts a verified user; returns its id.
+    pub async fn create_user(&self, username: &str) -> i32 {
+        let mut c = self.db().await;
+        let email = format!("{}@example.com", username.replace(['#', ' '], "_"));
+        c.exec_first(
+            "INSERT INTO users (username, email, verified) VALUES (?, ?, 1) RETURNING id",
+            (username, email),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    }
+
+    pub async fn make_superuser(&self, user_id: i32) {
+        let mut c = self.db().await;
+        c.exec_drop("INSERT INTO superusers (user_id) VALUES (?)", (user_id,))
+            .await
+            .unwrap();
+    }
+
+    /// A session token for `username`, stored the way login stores it.
+    pub async fn login_as(&self, username: &str) -> String {
+        let store = RedisSessionStore::connect(
+            &redis_url(),
+            self.config.session_lifetime_secs,
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        let key = store
+            .create(&SessionData::for_user(username))
+            .await
+            .unwrap();
+        muistot::sessions::token::encode(&key)
+    }
+
+    /// A new user with a session: (user id, username, token).
+    pub async fn user(&self, prefix: &str) -> (i32, String, String) {
+        let name = unique(prefix);
+        let id = self.create_user(&name).await;
+        let token = self.login_as(&name).await;
+        (id, name, token)
+    }
+
+    pub async fn superuser(&self) -> (i32, String, String) {
+        let (id, name, token) = self.user("super").await;
+        self.make_superuser(id).await;
+        (id, name, token)
+    }
+}
+
+/// A response with its body read.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    async fn from(r: reqwest::Response) -> Self {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let text = r.text().await.unwrap();
+        Self {
+            status,
+            headers,
+            text,
+        }
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The path part of the `Location` header.
+    pub fn location_path(&self) -> Option<String> {
+        let loc = self.header("location")?;
+        let after_scheme = loc.split_once("://").map(|(_, r)| r).unwrap_or(loc);
+        Some(
+            after_scheme
+                .find('/')
+                .map(|i| after_scheme[i..].to_string())
+                .unwrap_or_default(),
+        )
+    }
+    pub fn error_message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+    /// `loc` of the first validation error.
+    pub fn error_loc(&self) -> Value {
+        self.json()["error"]["errors"][0]["loc"].clone()
+    }
+    #[track_caller]
+    pub fn assert_status(&self, expected: u16) -> &Self {
+        assert_eq!(
+            self.status.as_u16(),
+            expected,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+}

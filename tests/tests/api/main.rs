@@ -1,1 +1,4 @@
+//! One integration-test binary (keeps link time down); a module per resource group.
 
+mod common;
+mod projects;

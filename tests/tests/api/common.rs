@@ -1,0 +1,153 @@
+//! E1, E2 and the cross-cutting rules of API.md §0.
+
+use muistot_tests::*;
+
+#[tokio::test]
+async fn index_is_html_with_an_absolute_favicon_link() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/", None).await;
+    r.assert_status(200);
+    assert!(r.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        r.text
+            .contains(&format!("href=\"http://{}/images/favicon.ico\"", app.addr)),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("<html lang=\"en\">"));
+}
+
+#[tokio::test]
+async fn languages_lookup() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/languages?q=fi", None).await;
+    r.assert_status(200);
+    assert_eq!(
+        r.text,
+        r#"{"name":"Finnish","id":"fin","alpha_3":"fin","alpha_2":"fi"}"#
+    );
+    let r = app.get("/languages?q=se", None).await;
+    assert_eq!(
+        r.json(),
+        json!({"name":"Northern Sami","id":"sme","alpha_3":"sme","alpha_2":"se"})
+    );
+    let r = app.get("/languages?q=smn", None).await;
+    r.assert_status(200);
+    assert!(r.json().get("alpha_2").is_none());
+    app.get("/languages?q=xxx", None).await.assert_status(404);
+    let r = app.get("/languages?q=FI", None).await;
+    r.assert_status(422);
+    assert_eq!(r.error_loc(), json!(["query", "q"]));
+    let r = app.get("/languages", None).await;
+    r.assert_status(422);
+    assert_eq!(r.error_loc(), json!(["query", "q"]));
+}
+
+#[tokio::test]
+async fn unknown_path_and_wrong_method_use_the_envelope() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/no/such/path", None).await;
+    r.assert_status(404);
+    assert_eq!(
+        r.json(),
+        json!({"error": {"code": 404, "message": "Not Found"}})
+    );
+    let r = app.send(Method::PUT, "/projects", None, None).await;
+    r.assert_status(405);
+    assert_eq!(
+        r.json(),
+        json!({"error": {"code": 405, "message": "Method Not Allowed"}})
+    );
+}
+
+#[tokio::test]
+async fn invalid_tokens_are_401_everywhere() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/projects", "/no/such/path", "/languages?q=fi"] {
+        for header in [
+            "Basic abc",
+            "",
+            "bearer not*base64",
+            "bearer dG9rZW46AAAA",
+            "bearer äö",
+        ] {
+            let r = app
+                .client
+                .get(app.url(path))
+                .header("Authorization", header)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 401, "{path} with {header:?}");
+            assert_eq!(r.headers()["www-authenticate"], "Bearer");
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["error"]["code"], 401);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_valid_token_is_accepted_and_an_ended_one_is_not() {
+    let app = TestApp::spawn().await;
+    let (_, name, token) = app.user("tok").await;
+    app.get("/projects", Some(&token)).await.assert_status(200);
+    // Deleting the user ends what the token can do.
+    let mut c = app.db().await;
+    mysql_async::prelude::Queryable::exec_drop(
+        &mut c,
+        "DELETE FROM users WHERE username = ?",
+        (name,),
+    )
+    .await
+    .unwrap();
+    app.get("/projects", Some(&token)).await.assert_status(401);
+}
+
+#[tokio::test]
+async fn trailing_slash_is_the_same_route() {
+    let app = TestApp::spawn().await;
+    app.get("/projects/", None).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn language_negotiation() {
+    let app = TestApp::spawn().await;
+    let get = |lang: &'static str| {
+        app.req(Method::GET, "/projects", None)
+            .header("Accept-Language", lang)
+            .send()
+    };
+    assert_eq!(get("az").await.unwrap().status(), 406);
+    let r = get("az").await.unwrap();
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"error": {"code": 406, "message": "Can not localize"}})
+    );
+    assert_eq!(get("en-US,en;q=0.5").await.unwrap().status(), 200);
+    assert_eq!(
+        get("az,bg,yf,fi-AA,en-US,en;q=0.5").await.unwrap().status(),
+        200
+    );
+    assert_eq!(get("FI").await.unwrap().status(), 200);
+    assert_eq!(get("").await.unwrap().status(), 200);
+}
+
+#[tokio::test]
+async fn cors_exposes_the_login_header() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .req(Method::GET, "/projects", None)
+        .header("Origin", "http://localhost:3000")
+        .send()
+        .await
+        .unwrap();
+    let exposed = r.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    assert!(
+        exposed.contains("authorization") && exposed.contains("location"),
+        "{exposed}"
+    );
+}

@@ -1,0 +1,1 @@
+use muistot_tests::*;
