@@ -6,7 +6,7 @@ use crate::{
     config::{Config, ImagesConfig, SessionsConfig},
     db::Db,
     error::ApiError,
-    images::{DirImageStore, ImageStore},
+    images::{DirImageStore, ImageStore, S3ImageStore},
     sessions::{MemorySessionStore, RedisSessionStore, SessionStore},
 };
 
@@ -61,10 +61,14 @@ impl AppState {
         };
         let images: Arc<dyn ImageStore> = match &config.images {
             ImagesConfig::Dir(path) => Arc::new(DirImageStore::new(path.clone())),
-            ImagesConfig::S3 { .. } => {
-                return Err(InitError::Images(
-                    "the S3 image store is not available in this build yet".into(),
-                ))
+            ImagesConfig::S3 { bucket } => {
+                let sdk = crate::aws::aws_config().await;
+                if sdk.region().is_none() {
+                    return Err(InitError::Images(
+                        "s3:// needs an AWS region (set AWS_REGION)".into(),
+                    ));
+                }
+                Arc::new(S3ImageStore::new(sdk, bucket.clone()))
             }
         };
         Ok(Self::from_parts(config, db, sessions, images))

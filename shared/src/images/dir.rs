@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use super::ImageStore;
+use chrono::{DateTime, Utc};
+
+use super::{ImageStore, StoredImage};
 use crate::error::ApiError;
 
 pub struct DirImageStore {
@@ -49,6 +51,21 @@ impl ImageStore for DirImageStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(unavailable(e)),
         }
+    }
+
+    async fn fetch(&self, name: &str) -> Result<Option<StoredImage>, ApiError> {
+        let path = self.path(name)?;
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(unavailable(e)),
+        };
+        let modified = tokio::fs::metadata(&path)
+            .await
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .map(DateTime::<Utc>::from);
+        Ok(Some(StoredImage::new(bytes, modified)))
     }
 
     async fn delete(&self, name: &str) -> Result<(), ApiError> {

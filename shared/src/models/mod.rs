@@ -1,7 +1,10 @@
 //! Request and response types (serde) and their validation. No SQL, no HTTP here.
 
+pub mod comment;
 pub mod info;
+pub mod memory;
 pub mod project;
+pub mod publish;
 pub mod site;
 
 /// Timestamps are ISO-8601 without zone or fractions (API.md §0.2).

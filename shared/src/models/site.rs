@@ -1,8 +1,12 @@
-//! Site JSON (API.md §4.0).
+//! Site JSON (API.md §4.0) and the bodies of E20, E21, E23.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::info::InfoOut;
+use super::info::{Info, InfoIn, InfoOut};
+use super::memory::MemoryAll;
+use super::project::image_field;
+use crate::error::FieldError;
+use crate::validation::{EntityId, Patch};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Location {
@@ -23,4 +27,248 @@ pub struct Site {
     pub waiting_approval: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub own: Option<bool>,
+}
+
+/// `info` with explicit nulls, for the single-site read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InfoAll {
+    pub lang: String,
+    pub name: String,
+    #[serde(rename = "abstract")]
+    pub abstract_: Option<String>,
+    pub description: Option<String>,
+}
+
+/// `GET /projects/{p}/sites/{s}`: every field written, `null` included (B11 kept for
+/// byte compatibility with the original).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SiteAll {
+    pub id: String,
+    pub info: InfoAll,
+    pub location: Location,
+    pub image: Option<String>,
+    pub memories_count: i64,
+    pub waiting_approval: Option<bool>,
+    pub memories: Option<Vec<MemoryAll>>,
+    pub own: Option<bool>,
+}
+
+impl SiteAll {
+    pub fn from_site(s: Site, memories: Option<Vec<MemoryAll>>) -> Self {
+        Self {
+            id: s.id,
+            info: InfoAll {
+                lang: s.info.lang,
+                name: s.info.name,
+                abstract_: s.info.abstract_,
+                description: s.info.description,
+            },
+            location: s.location,
+            image: s.image,
+            memories_count: s.memories_count,
+            waiting_approval: s.waiting_approval,
+            memories,
+            own: s.own,
+        }
+    }
+}
+
+/// `location` of a request body as sent; checked by [`LocationIn::validate`].
+#[derive(Clone, Debug, Deserialize)]
+pub struct LocationIn {
+    pub lat: serde_json::Value,
+    pub lon: serde_json::Value,
+}
+
+/// A number in `[min, max]` (numeric strings accepted, non-finite values refused).
+pub fn coordinate(
+    loc: &[&str],
+    v: &serde_json::Value,
+    min: f64,
+    max: f64,
+) -> Result<f64, FieldError> {
+    let x = match v {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let x = x
+        .filter(|x| x.is_finite())
+        .ok_or_else(|| FieldError::new(loc, "value is not a valid float", "type_error.float"))?;
+    if x < min {
+        return Err(FieldError::new(
+            loc,
+            format!("ensure this value is greater than or equal to {min}"),
+            "value_error.number.not_ge",
+        ));
+    }
+    if x > max {
+        return Err(FieldError::new(
+            loc,
+            format!("ensure this value is less than or equal to {max}"),
+            "value_error.number.not_le",
+        ));
+    }
+    Ok(x)
+}
+
+impl LocationIn {
+    pub fn validate(&self, errors: &mut Vec<FieldError>) -> Option<Location> {
+        let lat = coordinate(&["body", "location", "lat"], &self.lat, -90.0, 90.0)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let lon = coordinate(&["body", "location", "lon"], &self.lon, -180.0, 180.0)
+            .map_err(|e| errors.push(e))
+            .ok();
+        Some(Location {
+            lat: lat?,
+            lon: lon?,
+        })
+    }
+}
+
+/// Body of `POST /projects/{p}/sites` as sent.
+#[derive(Debug, Deserialize)]
+pub struct NewSiteIn {
+    pub id: String,
+    pub info: InfoIn,
+    pub location: LocationIn,
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct NewSite {
+    pub id: EntityId,
+    pub info: Info,
+    pub location: Location,
+    pub image: Option<String>,
+}
+
+impl NewSiteIn {
+    pub fn validate(self) -> Result<NewSite, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let id = EntityId::parse(&["body", "id"], &self.id)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let info = self
+            .info
+            .validate(&["body", "info"])
+            .map_err(|e| errors.extend(e))
+            .ok();
+        let location = self.location.validate(&mut errors);
+        let image = self
+            .image
+            .and_then(|i| image_field(&["body", "image"], &i, &mut errors));
+        match (id, info, location) {
+            (Some(id), Some(info), Some(location)) if errors.is_empty() => Ok(NewSite {
+                id,
+                info,
+                location,
+                image,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Body of `PATCH /projects/{p}/sites/{s}`; absent keys are left alone.
+#[derive(Debug, Default, Deserialize)]
+pub struct ModifiedSiteIn {
+    #[serde(default)]
+    pub location: Patch<LocationIn>,
+    #[serde(default)]
+    pub image: Patch<String>,
+    #[serde(default)]
+    pub info: Option<InfoIn>,
+}
+
+#[derive(Debug, Default)]
+pub struct ModifiedSite {
+    pub location: Option<Location>,
+    pub image: Patch<String>,
+    pub info: Option<Info>,
+}
+
+impl ModifiedSite {
+    /// Whether anything would be written (else the answer is 304).
+    pub fn is_empty(&self) -> bool {
+        self.location.is_none() && self.image.is_absent() && self.info.is_none()
+    }
+}
+
+impl ModifiedSiteIn {
+    pub fn validate(self) -> Result<ModifiedSite, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let location = match &self.location {
+            Patch::Absent => None,
+            Patch::Null => {
+                errors.push(FieldError::new(
+                    &["body", "location"],
+                    "Null location is not permitted",
+                    "value_error",
+                ));
+                None
+            }
+            Patch::Value(l) => l.validate(&mut errors),
+        };
+        let image = match self.image {
+            Patch::Value(i) => match image_field(&["body", "image"], &i, &mut errors) {
+                Some(i) => Patch::Value(i),
+                None => Patch::Absent,
+            },
+            other => other,
+        };
+        let info = self
+            .info
+            .map(|i| i.validate(&["body", "info"]))
+            .transpose()
+            .map_err(|e| errors.extend(e))
+            .ok()
+            .flatten();
+        if errors.is_empty() {
+            Ok(ModifiedSite {
+                location,
+                image,
+                info,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn coordinates_are_range_checked() {
+        let l = &["body", "location", "lat"];
+        assert_eq!(coordinate(l, &json!(90), -90.0, 90.0).unwrap(), 90.0);
+        assert_eq!(coordinate(l, &json!("-12.5"), -90.0, 90.0).unwrap(), -12.5);
+        assert_eq!(
+            coordinate(l, &json!(90.0001), -90.0, 90.0)
+                .unwrap_err()
+                .kind,
+            "value_error.number.not_le"
+        );
+        assert_eq!(
+            coordinate(l, &json!("nan"), -90.0, 90.0).unwrap_err().kind,
+            "type_error.float"
+        );
+        assert!(coordinate(l, &json!(null), -90.0, 90.0).is_err());
+    }
+
+    #[test]
+    fn null_location_is_refused() {
+        let body: ModifiedSiteIn = serde_json::from_value(json!({"location": null})).unwrap();
+        let errors = body.validate().unwrap_err();
+        assert_eq!(errors[0].msg, "Null location is not permitted");
+        let body: ModifiedSiteIn = serde_json::from_value(json!({"image": null})).unwrap();
+        assert!(!body.validate().unwrap().is_empty());
+        let body: ModifiedSiteIn = serde_json::from_value(json!({"info": null})).unwrap();
+        assert!(body.validate().unwrap().is_empty());
+    }
 }

@@ -1,9 +1,12 @@
 //! SQL and access rules, one module per resource. No HTTP types here: functions take a
 //! connection or transaction and the caller, and return domain values or [`ApiError`].
 
+pub mod comments;
 pub mod images;
 pub mod languages;
+pub mod memories;
 pub mod projects;
+pub mod publish;
 pub mod row;
 pub mod sites;
 pub mod users;

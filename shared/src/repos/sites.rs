@@ -1,15 +1,18 @@
-//! Sites: the read path (lists with localisation and published-memory counts).
+//! Sites: reads with localisation and published-memory counts, the nearest-N search on
+//! the SPATIAL index, access facts, and the writes of E20–E23.
+
+use std::f64::consts::PI;
 
 use mysql_async::{params, prelude::*, Row};
 
 use super::{projects::ProjectAccess, row::col, Viewer};
 use crate::error::ApiError;
-use crate::models::info::InfoOut;
+use crate::models::info::{Info, InfoOut};
 use crate::models::site::{Location, Site};
 
 /// Columns of a site read, localised like projects (§4.0) with the project's default
 /// language; the published-memory count in the same statement (no N+1).
-macro_rules! site_select {
+macro_rules! site_columns {
     () => {
         "SELECT s.name,
                 IF(ri.site_id IS NULL, dl.lang, rl.lang),
@@ -19,9 +22,13 @@ macro_rules! site_select {
                 ST_X(s.location), ST_Y(s.location), img.file_name,
                 (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
                 s.published,
-                (:user IS NOT NULL AND s.creator_id <=> :user)
-         FROM sites s
-         JOIN projects p ON p.id = s.project_id
+                (:user IS NOT NULL AND s.creator_id <=> :user) "
+    };
+}
+
+macro_rules! site_joins {
+    () => {
+        " JOIN projects p ON p.id = s.project_id
          JOIN languages dl ON dl.id = p.default_language_id
          JOIN site_information di ON di.site_id = s.id AND di.lang_id = p.default_language_id
          LEFT JOIN languages rl ON rl.lang = :lang
@@ -63,9 +70,11 @@ pub async fn list(
     let rows: Vec<Row> = q
         .exec(
             concat!(
-                site_select!(),
+                site_columns!(),
+                "FROM sites s",
+                site_joins!(),
                 "WHERE s.project_id = :project
-                   AND (:admin OR s.published = 1 OR (:user IS NOT NULL AND s.creator_id <=> :user))
+                   AND (:admin OR s.published = 1 OR s.creator_id = :user)
                  ORDER BY s.id"
             ),
             params! {
@@ -75,4 +84,461 @@ pub async fn list(
         )
         .await?;
     rows.into_iter().map(site_from_row).collect()
+}
+
+/// One site by internal id, localised; `None` when it lacks its default localisation.
+/// Visibility is the caller's business (see [`SiteAccess::visible`]).
+pub async fn get(
+    q: &mut impl Queryable,
+    site_id: i32,
+    viewer: Viewer,
+    lang: &str,
+) -> Result<Option<Site>, ApiError> {
+    let row: Option<Row> = q
+        .exec_first(
+            concat!(
+                site_columns!(),
+                "FROM sites s",
+                site_joins!(),
+                "WHERE s.id = :id"
+            ),
+            params! {"id" => site_id, "user" => viewer.user_id, "lang" => lang},
+        )
+        .await?;
+    row.map(site_from_row).transpose()
+}
+
+/// Mean earth radius of MariaDB's `ST_Distance_Sphere`, in metres.
+pub const EARTH_RADIUS_M: f64 = 6_370_986.0;
+
+/// First search radius of the nearest-N search (metres); doubled until it holds `n` sites.
+const FIRST_RADIUS_M: f64 = 2_000.0;
+
+/// A lon/lat rectangle `(x1, y1, x2, y2)` in degrees.
+pub type Rect = [f64; 4];
+
+/// The rectangles (one, or two across the ±180° meridian) that enclose every point within
+/// the central angle `theta` (radians) of (`lat`, `lon`); `None` means the whole world.
+/// Conservative: a small margin covers floating-point error, and a cap that reaches a
+/// pole spans every longitude.
+pub fn enclosing_rects(lat: f64, lon: f64, theta: f64) -> Option<Vec<Rect>> {
+    let theta = theta * (1.0 + 1e-9) + 1e-12;
+    if theta >= PI {
+        return None;
+    }
+    let dlat = theta.to_degrees() + 1e-9;
+    let (y1, y2) = (lat - dlat, lat + dlat);
+    let full = |y1: f64, y2: f64| Some(vec![[-180.0, y1.max(-90.0), 180.0, y2.min(90.0)]]);
+    if y1 <= -90.0 || y2 >= 90.0 {
+        return full(y1, y2);
+    }
+    // Widest longitude offset of a spherical cap that contains no pole.
+    let s = theta.sin() / lat.to_radians().cos();
+    if s.is_nan() || s >= 1.0 {
+        return full(y1, y2);
+    }
+    let dlon = s.asin().to_degrees() * (1.0 + 1e-9) + 1e-9;
+    if dlon >= 180.0 {
+        return full(y1, y2);
+    }
+    let (x1, x2) = (lon - dlon, lon + dlon);
+    Some(if x1 < -180.0 {
+        vec![[x1 + 360.0, y1, 180.0, y2], [-180.0, y1, x2, y2]]
+    } else if x2 > 180.0 {
+        vec![[x1, y1, 180.0, y2], [-180.0, y1, x2 - 360.0, y2]]
+    } else {
+        vec![[x1, y1, x2, y2]]
+    })
+}
+
+/// Visible sites of one project inside one rectangle, nearest first; the R-tree read is
+/// the statement's first access (MDEV-26123: reading another InnoDB table before it can
+/// fail with error 1207), the project was looked up in an earlier statement.
+macro_rules! nearest_in_rect {
+    () => {
+        "SELECT s.id, ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
+         FROM sites s FORCE INDEX (idx_sites_coordinate)
+         STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
+         WHERE MBRIntersects(ST_Envelope(LineString(Point(:x1, :y1), Point(:x2, :y2))), s.location)
+           AND s.project_id = :project
+           AND (:admin OR s.published = 1 OR s.creator_id = :user)"
+    };
+}
+macro_rules! nearest_in_rect2 {
+    () => {
+        "SELECT s.id, ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
+         FROM sites s FORCE INDEX (idx_sites_coordinate)
+         STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
+         WHERE MBRIntersects(ST_Envelope(LineString(Point(:u1, :v1), Point(:u2, :v2))), s.location)
+           AND s.project_id = :project
+           AND (:admin OR s.published = 1 OR s.creator_id = :user)"
+    };
+}
+const NEAREST_ONE_RECT: &str = concat!(nearest_in_rect!(), " ORDER BY d, s.id LIMIT :n");
+const NEAREST_TWO_RECTS: &str = concat!(
+    "SELECT id, d FROM ((",
+    nearest_in_rect!(),
+    ") UNION ALL (",
+    nearest_in_rect2!(),
+    ")) t ORDER BY d, id LIMIT :n"
+);
+/// The whole project, for small projects and searches that grew to the whole world.
+const NEAREST_ANYWHERE: &str = "SELECT s.id, ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
+     FROM sites s
+     STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
+     WHERE s.project_id = :project
+       AND (:admin OR s.published = 1 OR s.creator_id = :user)
+     ORDER BY d, s.id LIMIT :n";
+/// How many visible sites the project has, counting no further than `:n`.
+const COUNT_UP_TO: &str = "SELECT COUNT(*) FROM (
+        SELECT 1 FROM sites s
+        STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
+        WHERE s.project_id = :project
+          AND (:admin OR s.published = 1 OR s.creator_id = :user)
+        LIMIT :n) t";
+
+/// The ids of the `n` visible sites nearest to (`lat`, `lon`) by `ST_Distance_Sphere`,
+/// nearest first (ties by id): the same answer as sorting every site by distance, but
+/// read through the SPATIAL index. The search rectangle around the point doubles until it
+/// holds `n` sites; then the n-th distance bounds where the true nearest can be, and if
+/// that circle reaches past the rectangle, its enclosing rectangle is searched once more.
+pub async fn nearest_ids(
+    q: &mut impl Queryable,
+    project: &ProjectAccess,
+    viewer: Viewer,
+    lat: f64,
+    lon: f64,
+    n: u32,
+) -> Result<Vec<(i32, f64)>, ApiError> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let base = || {
+        params! {
+            "lat" => lat, "lon" => lon, "dlang" => project.default_language_id,
+            "project" => project.id, "admin" => project.admin, "user" => viewer.user_id,
+            "n" => n,
+        }
+    };
+    let mut count_params = base();
+    if let mysql_async::Params::Named(map) = &mut count_params {
+        map.insert(b"n".to_vec(), (u64::from(n) + 1).into());
+    }
+    let total: Option<i64> = q.exec_first(COUNT_UP_TO, count_params).await?;
+    if total.unwrap_or(0) <= i64::from(n) {
+        return search(q, None, base()).await;
+    }
+    let mut theta = FIRST_RADIUS_M / EARTH_RADIUS_M;
+    loop {
+        let rects = enclosing_rects(lat, lon, theta);
+        let found = search(q, rects.as_deref(), base()).await?;
+        if found.len() as u64 >= u64::from(n) || rects.is_none() {
+            let nth = found.last().map(|(_, d)| *d).unwrap_or(0.0);
+            let needed = nth / EARTH_RADIUS_M;
+            if needed <= theta || rects.is_none() {
+                return Ok(found);
+            }
+            // The n-th candidate is farther than the rectangle's inscribed circle: a
+            // nearer site may lie outside the rectangle. Search the enclosing one.
+            let rects = enclosing_rects(lat, lon, needed);
+            return search(q, rects.as_deref(), base()).await;
+        }
+        theta *= 2.0;
+    }
+}
+
+async fn search(
+    q: &mut impl Queryable,
+    rects: Option<&[Rect]>,
+    mut params: mysql_async::Params,
+) -> Result<Vec<(i32, f64)>, ApiError> {
+    let sql = match rects {
+        None => NEAREST_ANYWHERE,
+        Some([_]) => NEAREST_ONE_RECT,
+        Some(_) => NEAREST_TWO_RECTS,
+    };
+    if let (mysql_async::Params::Named(map), Some(rects)) = (&mut params, rects) {
+        for (rect, names) in rects
+            .iter()
+            .zip([["x1", "y1", "x2", "y2"], ["u1", "v1", "u2", "v2"]])
+        {
+            for (value, name) in rect.iter().zip(names) {
+                map.insert(name.as_bytes().to_vec(), (*value).into());
+            }
+        }
+    }
+    Ok(q.exec(sql, params).await?)
+}
+
+/// Sites by id in the given order, localised (the second half of the nearest search).
+pub async fn get_many_ordered(
+    q: &mut impl Queryable,
+    ids: &[i32],
+    viewer: Viewer,
+    lang: &str,
+) -> Result<Vec<Site>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = serde_json::to_string(ids).map_err(ApiError::internal)?;
+    let rows: Vec<Row> = q
+        .exec(
+            concat!(
+                site_columns!(),
+                "FROM JSON_TABLE(:ids, '$[*]' COLUMNS(ord FOR ORDINALITY, id INT PATH '$')) j
+                 STRAIGHT_JOIN sites s ON s.id = j.id",
+                site_joins!(),
+                "ORDER BY j.ord"
+            ),
+            params! {"ids" => ids, "user" => viewer.user_id, "lang" => lang},
+        )
+        .await?;
+    rows.into_iter().map(site_from_row).collect()
+}
+
+/// A site as the access checks see it.
+#[derive(Clone, Debug)]
+pub struct SiteAccess {
+    pub id: i32,
+    /// Canonical name as stored.
+    pub name: String,
+    pub published: bool,
+    pub creator_id: Option<i32>,
+    pub image_id: Option<i32>,
+}
+
+impl SiteAccess {
+    pub fn is_creator(&self, viewer: Viewer) -> bool {
+        viewer.user_id.is_some() && self.creator_id == viewer.user_id
+    }
+    /// Published sites are public; unpublished ones are seen by their creator (B9) and
+    /// the project's admins and superusers (B10).
+    pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
+        self.published || project.admin || self.is_creator(viewer)
+    }
+}
+
+/// The site `name` of `project`, if it exists. `lock` locks the row until commit.
+pub async fn access(
+    q: &mut impl Queryable,
+    project: &ProjectAccess,
+    name: &str,
+    lock: bool,
+) -> Result<Option<SiteAccess>, ApiError> {
+    let sql = if lock {
+        "SELECT id, name, published, creator_id, image_id FROM sites
+         WHERE project_id = ? AND name = ? FOR UPDATE"
+    } else {
+        "SELECT id, name, published, creator_id, image_id FROM sites
+         WHERE project_id = ? AND name = ?"
+    };
+    let row: Option<Row> = q.exec_first(sql, (project.id, name)).await?;
+    let Some(mut r) = row else { return Ok(None) };
+    Ok(Some(SiteAccess {
+        id: col(&mut r, 0)?,
+        name: col(&mut r, 1)?,
+        published: col(&mut r, 2)?,
+        creator_id: col(&mut r, 3)?,
+        image_id: col(&mut r, 4)?,
+    }))
+}
+
+/// The site as the caller may see it: 404 `Site not found` when it does not exist in this
+/// project or is hidden from the caller.
+pub async fn require_visible(
+    q: &mut impl Queryable,
+    project: &ProjectAccess,
+    name: &str,
+    viewer: Viewer,
+    lock: bool,
+) -> Result<SiteAccess, ApiError> {
+    access(q, project, name, lock)
+        .await?
+        .filter(|s| s.visible(project, viewer))
+        .ok_or_else(|| ApiError::not_found("Site"))
+}
+
+/// The code of a language row (for messages).
+pub async fn language_code(q: &mut impl Queryable, lang_id: i32) -> Result<String, ApiError> {
+    let code: Option<String> = q
+        .exec_first("SELECT lang FROM languages WHERE id = ?", (lang_id,))
+        .await?;
+    code.ok_or_else(|| ApiError::internal("project language row missing"))
+}
+
+/// Whether any project already has a site of this name (names are globally unique, B12).
+pub async fn name_taken(q: &mut impl Queryable, name: &str) -> Result<bool, ApiError> {
+    let found: Option<i32> = q
+        .exec_first("SELECT id FROM sites WHERE name = ?", (name,))
+        .await?;
+    Ok(found.is_some())
+}
+
+/// What `create` needs beyond the validated body.
+pub struct CreateSite<'a> {
+    pub project_id: i32,
+    pub name: &'a str,
+    pub info: &'a Info,
+    pub lang_id: i32,
+    pub location: Location,
+    pub image_id: Option<i32>,
+    pub published: bool,
+    pub creator: i32,
+}
+
+/// Inserts the site and its default localisation (run in a transaction).
+pub async fn create(q: &mut impl Queryable, s: CreateSite<'_>) -> Result<i32, ApiError> {
+    let id: i32 = q
+        .exec_first(
+            "INSERT INTO sites (project_id, name, image_id, published, modifier_id, creator_id, location)
+             VALUES (:project, :name, :image, :published, :user, :user, POINT(:lon, :lat))
+             RETURNING id",
+            params! {
+                "project" => s.project_id, "name" => s.name, "image" => s.image_id,
+                "published" => s.published, "user" => s.creator,
+                "lon" => s.location.lon, "lat" => s.location.lat,
+            },
+        )
+        .await?
+        .ok_or_else(|| ApiError::internal("site insert returned no id"))?;
+    upsert_info(q, id, s.lang_id, s.info, s.creator).await?;
+    Ok(id)
+}
+
+/// Replaces the localisation of one language (whole row, as the original's REPLACE).
+pub async fn upsert_info(
+    q: &mut impl Queryable,
+    site_id: i32,
+    lang_id: i32,
+    info: &Info,
+    modifier: i32,
+) -> Result<(), ApiError> {
+    q.exec_drop(
+        "REPLACE INTO site_information (site_id, lang_id, name, abstract, description, modifier_id)
+         VALUES (:s, :l, :name, :abstract, :description, :m)",
+        params! {
+            "s" => site_id, "l" => lang_id, "name" => &info.name,
+            "abstract" => &info.abstract_, "description" => &info.description, "m" => modifier,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Sets location and/or image (`None` leaves a field alone, `Some(None)` clears the
+/// image) and records the modifier.
+pub async fn update_fields(
+    q: &mut impl Queryable,
+    site_id: i32,
+    location: Option<Location>,
+    image: Option<Option<i32>>,
+    modifier: i32,
+) -> Result<(), ApiError> {
+    let (lon, lat) = location.map(|l| (l.lon, l.lat)).unwrap_or((0.0, 0.0));
+    q.exec_drop(
+        "UPDATE sites SET
+            location = IF(:set_location, POINT(:lon, :lat), location),
+            image_id = IF(:set_image, :image, image_id),
+            modifier_id = :m
+         WHERE id = :id",
+        params! {
+            "set_location" => location.is_some(), "lon" => lon, "lat" => lat,
+            "set_image" => image.is_some(), "image" => image.flatten(),
+            "m" => modifier, "id" => site_id,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records who changed a site (localisation writes).
+pub async fn touch(q: &mut impl Queryable, site_id: i32, modifier: i32) -> Result<(), ApiError> {
+    q.exec_drop(
+        "UPDATE sites SET modifier_id = ? WHERE id = ?",
+        (modifier, site_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Soft delete: unpublish.
+pub async fn unpublish(
+    q: &mut impl Queryable,
+    site_id: i32,
+    modifier: i32,
+) -> Result<(), ApiError> {
+    q.exec_drop(
+        "UPDATE sites SET published = 0, modifier_id = ? WHERE id = ?",
+        (modifier, site_id),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contains(rects: &Option<Vec<Rect>>, lat: f64, lon: f64) -> bool {
+        match rects {
+            None => true,
+            Some(rs) => rs
+                .iter()
+                .any(|r| r[0] <= lon && lon <= r[2] && r[1] <= lat && lat <= r[3]),
+        }
+    }
+
+    /// Haversine on MariaDB's sphere, as `ST_Distance_Sphere` computes it.
+    fn distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+        let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+        let dp = p2 - p1;
+        let dl = (lon2 - lon1).to_radians();
+        let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    }
+
+    #[test]
+    fn rectangles_enclose_the_circle() {
+        // Points on a grid: every point within the radius must be inside the rectangles.
+        let centres = [
+            (0.0, 0.0),
+            (60.2, 24.9),
+            (-33.9, 151.2),
+            (89.5, 10.0),
+            (-89.9, -170.0),
+            (10.0, 179.9),
+            (-45.0, -179.5),
+            (90.0, 0.0),
+        ];
+        for (lat, lon) in centres {
+            for radius in [10.0, 5_000.0, 300_000.0, 2_500_000.0, 15_000_000.0] {
+                let rects = enclosing_rects(lat, lon, radius / EARTH_RADIUS_M);
+                let mut y = -90.0;
+                while y <= 90.0 {
+                    let mut x = -180.0;
+                    while x <= 180.0 {
+                        if distance(lat, lon, y, x) <= radius {
+                            assert!(
+                                contains(&rects, y, x),
+                                "({lat},{lon}) r={radius}: ({y},{x}) outside {rects:?}"
+                            );
+                        }
+                        x += 1.0;
+                    }
+                    y += 0.5;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rectangles_split_at_the_antimeridian() {
+        let r = enclosing_rects(0.0, 179.99, 10_000.0 / EARTH_RADIUS_M).unwrap();
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0][2], 180.0);
+        assert_eq!(r[1][0], -180.0);
+        assert!(enclosing_rects(0.0, 0.0, 4.0).is_none());
+        let polar = enclosing_rects(89.99, 0.0, 5_000.0 / EARTH_RADIUS_M).unwrap();
+        assert_eq!((polar[0][0], polar[0][2]), (-180.0, 180.0));
+    }
 }

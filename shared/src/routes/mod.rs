@@ -1,8 +1,13 @@
 //! One axum router per resource group. A Lambda binary serves its group through
 //! [`service`]; the local server merges all of them. Same code path in both.
 
+pub mod admin;
+pub mod comments;
 pub mod common;
+pub mod images;
+pub mod memories;
 pub mod projects;
+pub mod sites;
 
 use std::time::Duration;
 
@@ -29,15 +34,33 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub enum Group {
     Common,
     Projects,
+    Sites,
+    Memories,
+    Comments,
+    Admin,
+    Images,
 }
 
 impl Group {
-    pub const ALL: &'static [Group] = &[Group::Common, Group::Projects];
+    pub const ALL: &'static [Group] = &[
+        Group::Common,
+        Group::Projects,
+        Group::Sites,
+        Group::Memories,
+        Group::Comments,
+        Group::Admin,
+        Group::Images,
+    ];
 
     fn routes(self) -> Router<AppState> {
         match self {
             Group::Common => common::router(),
             Group::Projects => projects::router(),
+            Group::Sites => sites::router(),
+            Group::Memories => memories::router(),
+            Group::Comments => comments::router(),
+            Group::Admin => admin::router(),
+            Group::Images => images::router(),
         }
     }
 }
@@ -55,6 +78,10 @@ async fn method_not_allowed() -> ApiError {
 pub fn router(state: AppState, groups: &[Group]) -> Router {
     let mut routes = Router::new();
     for g in groups {
+        // MUISTOT_DISABLE_COMMENTS: the comment routes do not exist at all (§0.1).
+        if *g == Group::Comments && state.config().disable_comments {
+            continue;
+        }
         routes = routes.merge(g.routes());
     }
     let request_id = HeaderName::from_static("x-request-id");

@@ -1,0 +1,33 @@
+//! Comment JSON (API.md §6.0) and the body of E31, E32.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::validation::{text, TextLimit};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Comment {
+    pub id: i32,
+    pub user: String,
+    pub comment: String,
+    #[serde(with = "super::datetime_format")]
+    pub modified_at: NaiveDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_approval: Option<bool>,
+}
+
+/// Body of `POST`/`PATCH …/comments` as sent.
+#[derive(Debug, Deserialize)]
+pub struct CommentIn {
+    pub comment: String,
+}
+
+impl CommentIn {
+    /// The stripped text (SMALL_TEXT: at most 2 500 characters; NUL is allowed).
+    pub fn validate(self) -> Result<String, Vec<FieldError>> {
+        text(&["body", "comment"], &self.comment, TextLimit::SmallText).map_err(|e| vec![e])
+    }
+}

@@ -1,0 +1,179 @@
+//! Memory JSON (API.md §5.0) and the bodies of E26, E27.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use super::comment::Comment;
+use super::project::image_field;
+use crate::error::FieldError;
+use crate::validation::{text, Patch, TextLimit};
+
+/// A memory in reads (nulls omitted). Soft-deleted memories and those of deleted
+/// accounts carry the placeholders of §5.0 (B15, B19).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Memory {
+    pub id: i32,
+    pub user: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub story: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    pub comments_count: i64,
+    #[serde(with = "super::datetime_format")]
+    pub modified_at: NaiveDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub own: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting_approval: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comments: Option<Vec<Comment>>,
+}
+
+/// The same memory with every field written (inside the single-site read, B11).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemoryAll {
+    pub id: i32,
+    pub user: String,
+    pub title: String,
+    pub story: Option<String>,
+    pub image: Option<String>,
+    pub comments_count: i64,
+    #[serde(with = "super::datetime_format")]
+    pub modified_at: NaiveDateTime,
+    pub own: Option<bool>,
+    pub waiting_approval: Option<bool>,
+    pub comments: Option<Vec<Comment>>,
+}
+
+impl From<Memory> for MemoryAll {
+    fn from(m: Memory) -> Self {
+        Self {
+            id: m.id,
+            user: m.user,
+            title: m.title,
+            story: m.story,
+            image: m.image,
+            comments_count: m.comments_count,
+            modified_at: m.modified_at,
+            own: m.own,
+            waiting_approval: m.waiting_approval,
+            comments: m.comments,
+        }
+    }
+}
+
+/// Body of `POST …/memories` as sent.
+#[derive(Debug, Deserialize)]
+pub struct NewMemoryIn {
+    pub title: String,
+    #[serde(default)]
+    pub story: Option<String>,
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct NewMemory {
+    pub title: String,
+    pub story: Option<String>,
+    pub image: Option<String>,
+}
+
+impl NewMemoryIn {
+    pub fn validate(self) -> Result<NewMemory, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = text(&["body", "title"], &self.title, TextLimit::Name)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let story = self
+            .story
+            .map(|s| text(&["body", "story"], &s, TextLimit::Text))
+            .transpose()
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let image = self
+            .image
+            .and_then(|i| image_field(&["body", "image"], &i, &mut errors));
+        match title {
+            Some(title) if errors.is_empty() => Ok(NewMemory {
+                title,
+                story,
+                image,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Body of `PATCH …/memories/{m}`; absent keys are left alone.
+#[derive(Debug, Default, Deserialize)]
+pub struct ModifiedMemoryIn {
+    #[serde(default)]
+    pub title: Patch<String>,
+    #[serde(default)]
+    pub story: Patch<String>,
+    #[serde(default)]
+    pub image: Patch<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ModifiedMemory {
+    /// A title cannot be removed: `null` is a 422 (B16).
+    pub title: Option<String>,
+    pub story: Patch<String>,
+    pub image: Patch<String>,
+}
+
+impl ModifiedMemory {
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none() && self.story.is_absent() && self.image.is_absent()
+    }
+}
+
+impl ModifiedMemoryIn {
+    pub fn validate(self) -> Result<ModifiedMemory, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let title = match self.title {
+            Patch::Absent => None,
+            Patch::Null => {
+                errors.push(FieldError::new(
+                    &["body", "title"],
+                    "none is not an allowed value",
+                    "type_error.none.not_allowed",
+                ));
+                None
+            }
+            Patch::Value(t) => text(&["body", "title"], &t, TextLimit::Name)
+                .map_err(|e| errors.push(e))
+                .ok(),
+        };
+        let story = match self.story {
+            Patch::Value(s) => match text(&["body", "story"], &s, TextLimit::Text) {
+                Ok(s) => Patch::Value(s),
+                Err(e) => {
+                    errors.push(e);
+                    Patch::Absent
+                }
+            },
+            other => other,
+        };
+        let image = match self.image {
+            Patch::Value(i) => match image_field(&["body", "image"], &i, &mut errors) {
+                Some(i) => Patch::Value(i),
+                None => Patch::Absent,
+            },
+            other => other,
+        };
+        if errors.is_empty() {
+            Ok(ModifiedMemory {
+                title,
+                story,
+                image,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}

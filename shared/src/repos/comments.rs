@@ -1,0 +1,252 @@
+//! Comments: reads with the caller's flags (§6.0), the three-level parent checks of §6.1,
+//! and the writes of E31–E33.
+
+use std::collections::HashMap;
+
+use mysql_async::{params, prelude::*, Row};
+
+use super::{
+    memories::{self, flags, MemoryAccess},
+    projects::{self, ProjectAccess},
+    row::col,
+    sites::{self, SiteAccess},
+    Viewer,
+};
+use crate::error::ApiError;
+use crate::models::comment::Comment;
+
+macro_rules! comment_select {
+    () => {
+        "SELECT c.id, COALESCE(u.username, '-'), COALESCE(c.comment, ''), c.modified_at,
+                c.published, c.user_id, c.memory_id
+         FROM comments c
+         LEFT JOIN users u ON u.id = c.user_id "
+    };
+}
+
+fn comment_from_row(mut r: Row, viewer: Viewer, admin: bool) -> Result<(i32, Comment), ApiError> {
+    let published: bool = col(&mut r, 4)?;
+    let author: Option<i32> = col(&mut r, 5)?;
+    let (own, waiting_approval) = flags(viewer, admin, author, published);
+    let memory_id: i32 = col(&mut r, 6)?;
+    Ok((
+        memory_id,
+        Comment {
+            id: col(&mut r, 0)?,
+            user: col(&mut r, 1)?,
+            comment: col(&mut r, 2)?,
+            modified_at: col(&mut r, 3)?,
+            own,
+            waiting_approval,
+        },
+    ))
+}
+
+/// The comments of one memory the caller may see: admins all, users published plus
+/// their own, anonymous published.
+pub async fn list(
+    q: &mut impl Queryable,
+    memory_id: i32,
+    admin: bool,
+    viewer: Viewer,
+) -> Result<Vec<Comment>, ApiError> {
+    let rows: Vec<Row> = q
+        .exec(
+            concat!(
+                comment_select!(),
+                "WHERE c.memory_id = :memory AND (:admin OR c.published = 1 OR c.user_id = :user)
+                 ORDER BY c.id"
+            ),
+            params! {"memory" => memory_id, "admin" => admin, "user" => viewer.user_id},
+        )
+        .await?;
+    rows.into_iter()
+        .map(|r| comment_from_row(r, viewer, admin).map(|(_, c)| c))
+        .collect()
+}
+
+/// The comments of every memory of a site that the caller sees, keyed by memory id, with
+/// the same visibility as the memory list itself (B17 fixed), in one statement.
+pub async fn for_site(
+    q: &mut impl Queryable,
+    site_id: i32,
+    admin: bool,
+    viewer: Viewer,
+) -> Result<HashMap<i32, Vec<Comment>>, ApiError> {
+    let rows: Vec<Row> = q
+        .exec(
+            concat!(
+                comment_select!(),
+                "JOIN memories m ON m.id = c.memory_id
+                 WHERE m.site_id = :site
+                   AND (:admin OR m.published = 1 OR m.user_id = :user)
+                   AND (:admin OR c.published = 1 OR c.user_id = :user)
+                 ORDER BY c.id"
+            ),
+            params! {"site" => site_id, "admin" => admin, "user" => viewer.user_id},
+        )
+        .await?;
+    let mut map: HashMap<i32, Vec<Comment>> = HashMap::new();
+    for r in rows {
+        let (memory, comment) = comment_from_row(r, viewer, admin)?;
+        map.entry(memory).or_default().push(comment);
+    }
+    Ok(map)
+}
+
+pub async fn get(
+    q: &mut impl Queryable,
+    comment_id: i32,
+    admin: bool,
+    viewer: Viewer,
+) -> Result<Option<Comment>, ApiError> {
+    let row: Option<Row> = q
+        .exec_first(
+            concat!(comment_select!(), "WHERE c.id = :id"),
+            params! {"id" => comment_id},
+        )
+        .await?;
+    Ok(row
+        .map(|r| comment_from_row(r, viewer, admin))
+        .transpose()?
+        .map(|(_, c)| c))
+}
+
+#[derive(Clone, Debug)]
+pub struct CommentAccess {
+    pub id: i32,
+    pub published: bool,
+    pub user_id: Option<i32>,
+}
+
+impl CommentAccess {
+    pub fn is_author(&self, viewer: Viewer) -> bool {
+        viewer.user_id.is_some() && self.user_id == viewer.user_id
+    }
+    pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
+        self.published || project.admin || self.is_author(viewer)
+    }
+}
+
+pub async fn access(
+    q: &mut impl Queryable,
+    memory_id: i32,
+    comment_id: i64,
+    lock: bool,
+) -> Result<Option<CommentAccess>, ApiError> {
+    let sql = if lock {
+        "SELECT id, published, user_id FROM comments WHERE memory_id = ? AND id = ? FOR UPDATE"
+    } else {
+        "SELECT id, published, user_id FROM comments WHERE memory_id = ? AND id = ?"
+    };
+    let row: Option<Row> = q.exec_first(sql, (memory_id, comment_id)).await?;
+    let Some(mut r) = row else { return Ok(None) };
+    Ok(Some(CommentAccess {
+        id: col(&mut r, 0)?,
+        published: col(&mut r, 1)?,
+        user_id: col(&mut r, 2)?,
+    }))
+}
+
+/// The parents of a comment collection (list, create): project, site and memory must all
+/// be visible to the caller, else 404 naming the first hidden level.
+pub async fn require_parents(
+    q: &mut impl Queryable,
+    project: &str,
+    site: &str,
+    memory: i64,
+    viewer: Viewer,
+) -> Result<(ProjectAccess, SiteAccess, MemoryAccess), ApiError> {
+    let project = projects::require_visible(q, project, viewer).await?;
+    let site = sites::require_visible(q, &project, site, viewer, false).await?;
+    let memory = memories::access(q, site.id, memory, false)
+        .await?
+        .filter(|m| m.visible(&project, viewer))
+        .ok_or_else(|| ApiError::not_found("Memory"))?;
+    Ok((project, site, memory))
+}
+
+pub struct Located {
+    pub project: ProjectAccess,
+    pub comment: CommentAccess,
+}
+
+/// Finds comment `id` under its parents (§6.1): its author and the project's admins pass
+/// hidden parents; others get 404 for the first level hidden from them.
+pub async fn locate(
+    q: &mut impl Queryable,
+    project: &str,
+    site: &str,
+    memory: i64,
+    id: i64,
+    viewer: Viewer,
+    lock: bool,
+) -> Result<Located, ApiError> {
+    let project = projects::access(q, project, viewer, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))?;
+    let site = sites::access(q, &project, site, false).await?;
+    let memory = match &site {
+        Some(s) => memories::access(q, s.id, memory, false).await?,
+        None => None,
+    };
+    let comment = match &memory {
+        Some(m) => access(q, m.id, id, lock).await?,
+        None => None,
+    };
+    let bypass = project.admin || comment.as_ref().is_some_and(|c| c.is_author(viewer));
+    if !bypass && !project.visible() {
+        return Err(ApiError::not_found("Project"));
+    }
+    let site = site.ok_or_else(|| ApiError::not_found("Site"))?;
+    if !bypass && !site.visible(&project, viewer) {
+        return Err(ApiError::not_found("Site"));
+    }
+    let memory = memory.ok_or_else(|| ApiError::not_found("Memory"))?;
+    if !bypass && !memory.visible(&project, viewer) {
+        return Err(ApiError::not_found("Memory"));
+    }
+    let comment = comment
+        .filter(|c| c.visible(&project, viewer))
+        .ok_or_else(|| ApiError::not_found("Comment"))?;
+    Ok(Located { project, comment })
+}
+
+pub async fn create(
+    q: &mut impl Queryable,
+    memory_id: i32,
+    user_id: i32,
+    text: &str,
+    published: bool,
+) -> Result<i32, ApiError> {
+    q.exec_first(
+        "INSERT INTO comments (memory_id, user_id, comment, published)
+         VALUES (?, ?, ?, ?) RETURNING id",
+        (memory_id, user_id, text, published),
+    )
+    .await?
+    .ok_or_else(|| ApiError::internal("comment insert returned no id"))
+}
+
+/// Replaces the text; the comment goes back to review unless content is auto-published
+/// (B21 as decided).
+pub async fn update(
+    q: &mut impl Queryable,
+    comment_id: i32,
+    text: &str,
+    published: bool,
+) -> Result<(), ApiError> {
+    q.exec_drop(
+        "UPDATE comments SET comment = ?, published = ? WHERE id = ?",
+        (text, published, comment_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Hard delete.
+pub async fn delete(q: &mut impl Queryable, comment_id: i32) -> Result<(), ApiError> {
+    q.exec_drop("DELETE FROM comments WHERE id = ?", (comment_id,))
+        .await?;
+    Ok(())
+}

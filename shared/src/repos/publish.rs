@@ -1,0 +1,71 @@
+//! `POST /admin/publish` (E41): the target must lie in the named parent chain (B22), the
+//! caller must administer that project now (B41), and a refusal says nothing (B23).
+
+use mysql_async::prelude::*;
+
+use super::{comments, memories, projects, sites, Viewer};
+use crate::error::ApiError;
+use crate::models::publish::{PublishOrder, Target};
+
+/// Applies the order; `true` if the flag changed, `false` if it already had that value.
+pub async fn apply(
+    q: &mut impl Queryable,
+    order: &PublishOrder,
+    viewer: Viewer,
+) -> Result<bool, ApiError> {
+    let project = projects::access(q, &order.project, viewer, true).await?;
+    // Only a superuser may learn that a project does not exist; anyone else who is not
+    // its admin gets the same refusal either way.
+    let project = match project {
+        Some(p) if p.admin => p,
+        None if viewer.superuser => return Err(ApiError::not_found("Project")),
+        _ => return Err(ApiError::no_privileges()),
+    };
+    let parents = || ApiError::NotFound("Parents were not found".into());
+    let (table, id, current) = match &order.target {
+        Target::Project => ("projects", project.id, project.published),
+        Target::Site { site } => {
+            let s = sites::access(q, &project, site, true)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Site"))?;
+            ("sites", s.id, s.published)
+        }
+        Target::Memory { site, memory } => {
+            let s = sites::access(q, &project, site, false)
+                .await?
+                .ok_or_else(parents)?;
+            let m = memories::access(q, s.id, *memory, true)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Memory"))?;
+            ("memories", m.id, m.published)
+        }
+        Target::Comment {
+            site,
+            memory,
+            comment,
+        } => {
+            let s = sites::access(q, &project, site, false)
+                .await?
+                .ok_or_else(parents)?;
+            let m = memories::access(q, s.id, *memory, false)
+                .await?
+                .ok_or_else(parents)?;
+            let c = comments::access(q, m.id, *comment, true)
+                .await?
+                .ok_or_else(|| ApiError::not_found("Comment"))?;
+            ("comments", c.id, c.published)
+        }
+    };
+    if current == order.publish {
+        return Ok(false);
+    }
+    // One fixed statement per table (B60); the row is locked above.
+    let sql = match table {
+        "projects" => "UPDATE projects SET published = ? WHERE id = ?",
+        "sites" => "UPDATE sites SET published = ? WHERE id = ?",
+        "memories" => "UPDATE memories SET published = ? WHERE id = ?",
+        _ => "UPDATE comments SET published = ? WHERE id = ?",
+    };
+    q.exec_drop(sql, (order.publish, id)).await?;
+    Ok(true)
+}

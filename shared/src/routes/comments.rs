@@ -1,0 +1,209 @@
+//! Comments (E29–E33). Not registered when `MUISTOT_DISABLE_COMMENTS` is set.
+
+use axum::{extract::State, routing::get, Json, Router};
+
+use super::{
+    memories::positive_id,
+    projects::{project_id, Items},
+    sites::site_id,
+};
+use crate::{
+    auth::{AuthUser, MaybeUser},
+    error::{ApiError, ApiResult},
+    http::{ApiJson, ApiPath, BaseUrl, Reply, RequestLang},
+    models::{
+        comment::{Comment, CommentIn},
+        info::invalid,
+    },
+    repos::{comments, Viewer},
+    state::AppState,
+    validation::EntityId,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/projects/{project}/sites/{site}/memories/{memory}/comments",
+            get(list).post(create),
+        )
+        .route(
+            "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            get(read).patch(modify).delete(remove),
+        )
+}
+
+struct Parents {
+    project: EntityId,
+    site: EntityId,
+    memory: i64,
+}
+
+impl Parents {
+    fn parse(project: &str, site: &str, memory: &str) -> ApiResult<Self> {
+        Ok(Self {
+            project: project_id(project)?,
+            site: site_id(site)?,
+            memory: positive_id("memory", memory)?,
+        })
+    }
+    fn collection_url(&self, base: &BaseUrl) -> String {
+        base.join(&format!(
+            "/projects/{}/sites/{}/memories/{}/comments",
+            self.project, self.site, self.memory
+        ))
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiPath((p, s, m)): ApiPath<(String, String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<Items<Comment>>> {
+    let at = Parents::parse(&p, &s, &m)?;
+    lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let (project, _, memory) = comments::require_parents(
+        &mut conn,
+        at.project.as_str(),
+        at.site.as_str(),
+        at.memory,
+        viewer,
+    )
+    .await?;
+    let items = comments::list(&mut conn, memory.id, project.admin, viewer).await?;
+    Ok(Json(Items { items }))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<Comment>> {
+    let at = Parents::parse(&p, &s, &m)?;
+    let id = positive_id("comment", &c)?;
+    lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let found = comments::locate(
+        &mut conn,
+        at.project.as_str(),
+        at.site.as_str(),
+        at.memory,
+        id,
+        viewer,
+        false,
+    )
+    .await?;
+    let comment = comments::get(&mut conn, found.comment.id, found.project.admin, viewer)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Comment"))?;
+    Ok(Json(comment))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiPath((p, s, m)): ApiPath<(String, String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<CommentIn>,
+) -> ApiResult<Reply> {
+    let at = Parents::parse(&p, &s, &m)?;
+    let text = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let (_, _, memory) = comments::require_parents(
+        &mut tx,
+        at.project.as_str(),
+        at.site.as_str(),
+        at.memory,
+        viewer,
+    )
+    .await?;
+    let id = comments::create(
+        &mut tx,
+        memory.id,
+        user.id,
+        &text,
+        state.config().auto_publish,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::Created(format!("{}/{id}", at.collection_url(&base))))
+}
+
+async fn modify(
+    State(state): State<AppState>,
+    ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<CommentIn>,
+) -> ApiResult<Reply> {
+    let at = Parents::parse(&p, &s, &m)?;
+    let id = positive_id("comment", &c)?;
+    let text = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let found = comments::locate(
+        &mut tx,
+        at.project.as_str(),
+        at.site.as_str(),
+        at.memory,
+        id,
+        viewer,
+        true,
+    )
+    .await?;
+    if !found.comment.is_author(viewer) {
+        return Err(ApiError::no_privileges());
+    }
+    // An edit goes back to review unless content is published at once (B21 as decided).
+    comments::update(
+        &mut tx,
+        found.comment.id,
+        &text,
+        state.config().auto_publish,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(format!("{}/{id}", at.collection_url(&base))))
+}
+
+/// Hard delete: the author, the project's admins and superusers.
+async fn remove(
+    State(state): State<AppState>,
+    ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
+    user: AuthUser,
+    lang: RequestLang,
+    base: BaseUrl,
+) -> ApiResult<Reply> {
+    let at = Parents::parse(&p, &s, &m)?;
+    let id = positive_id("comment", &c)?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let found = comments::locate(
+        &mut tx,
+        at.project.as_str(),
+        at.site.as_str(),
+        at.memory,
+        id,
+        viewer,
+        true,
+    )
+    .await?;
+    if !(found.comment.is_author(viewer) || found.project.admin) {
+        return Err(ApiError::no_privileges());
+    }
+    comments::delete(&mut tx, found.comment.id).await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(at.collection_url(&base)))
+}

@@ -1,0 +1,228 @@
+//! Memories (E24–E28).
+
+use axum::{extract::State, routing::get, Json, Router};
+
+use super::{
+    projects::{project_id, Items},
+    sites::site_id,
+};
+use crate::{
+    auth::{AuthUser, MaybeUser},
+    error::{ApiError, ApiResult},
+    http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
+    models::{
+        info::invalid,
+        memory::{Memory, ModifiedMemoryIn, NewMemoryIn},
+    },
+    repos::{comments, images::Uploads, memories, Viewer},
+    state::AppState,
+    validation::{EntityId, Patch},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/projects/{project}/sites/{site}/memories",
+            get(list).post(create),
+        )
+        .route(
+            "/projects/{project}/sites/{site}/memories/{memory}",
+            get(read).patch(modify).delete(remove),
+        )
+}
+
+/// A MID/CID path parameter: an integer greater than zero.
+pub fn positive_id(name: &str, raw: &str) -> ApiResult<i64> {
+    let loc = ["path", name];
+    match raw.trim().parse::<i64>() {
+        Ok(n) if n > 0 => Ok(n),
+        Ok(_) => Err(ApiError::validation(
+            &loc,
+            "ensure this value is greater than 0",
+            "value_error.number.not_gt",
+        )),
+        Err(_) => Err(ApiError::validation(
+            &loc,
+            "value is not a valid integer",
+            "type_error.integer",
+        )),
+    }
+}
+
+/// `{project}/{site}` of a memory collection path.
+fn collection(raw_project: &str, raw_site: &str) -> ApiResult<(EntityId, EntityId)> {
+    Ok((project_id(raw_project)?, site_id(raw_site)?))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    query: QueryMap,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<Items<Memory>>> {
+    let (project, site) = collection(&raw_project, &raw_site)?;
+    let include_comments = query.bool_or("include_comments", false)?;
+    lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let (project, site) =
+        memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
+    let mut items = memories::list(&mut conn, site.id, project.admin, viewer).await?;
+    if include_comments {
+        // Under the caller's own view (B17 fixed), one statement for the whole site.
+        let mut by_memory = comments::for_site(&mut conn, site.id, project.admin, viewer).await?;
+        for m in &mut items {
+            m.comments = Some(by_memory.remove(&m.id).unwrap_or_default());
+        }
+    }
+    Ok(Json(Items { items }))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
+    query: QueryMap,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<Memory>> {
+    let (project, site) = collection(&raw_project, &raw_site)?;
+    let id = positive_id("memory", &raw_memory)?;
+    let include_comments = query.bool_or("include_comments", false)?;
+    lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let found = memories::locate(
+        &mut conn,
+        project.as_str(),
+        site.as_str(),
+        id,
+        viewer,
+        false,
+    )
+    .await?;
+    let admin = found.project.admin;
+    let mut memory = memories::get(&mut conn, found.memory.id, admin, viewer)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Memory"))?;
+    if include_comments {
+        memory.comments = Some(comments::list(&mut conn, memory.id, admin, viewer).await?);
+    }
+    Ok(Json(memory))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<NewMemoryIn>,
+) -> ApiResult<Reply> {
+    let (project, site) = collection(&raw_project, &raw_site)?;
+    let body = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    // No admin-posting rule for memories (B18 kept).
+    let (_, site_access) =
+        memories::require_parents(&mut tx, project.as_str(), site.as_str(), viewer).await?;
+    let mut uploads = Uploads::new(state.images().clone());
+    let image_id = match &body.image {
+        Some(img) => Some(uploads.add(&mut tx, user.id, img).await?),
+        None => None,
+    };
+    let id = memories::create(
+        &mut tx,
+        site_access.id,
+        user.id,
+        &body.title,
+        body.story.as_deref(),
+        image_id,
+        state.config().auto_publish,
+    )
+    .await?;
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Created(base.join(&format!(
+        "/projects/{project}/sites/{site}/memories/{id}"
+    ))))
+}
+
+async fn modify(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<ModifiedMemoryIn>,
+) -> ApiResult<Reply> {
+    let (project, site) = collection(&raw_project, &raw_site)?;
+    let id = positive_id("memory", &raw_memory)?;
+    let body = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let found =
+        memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
+    // Only the author edits a memory; admins moderate by publishing or deleting.
+    if !found.memory.is_author(viewer) {
+        return Err(ApiError::no_privileges());
+    }
+    if body.is_empty() {
+        return Ok(Reply::NotModified);
+    }
+    let mut uploads = Uploads::new(state.images().clone());
+    let image = match &body.image {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(img) => Some(Some(uploads.add(&mut tx, user.id, img).await?)),
+    };
+    if image.is_some() {
+        uploads.discard(&mut tx, found.memory.image_id).await?;
+    }
+    let story = body.story.as_option().map(|s| s.map(String::as_str));
+    memories::update(
+        &mut tx,
+        found.memory.id,
+        body.title.as_deref(),
+        story,
+        image,
+    )
+    .await?;
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Changed(base.join(&format!(
+        "/projects/{project}/sites/{site}/memories/{id}"
+    ))))
+}
+
+/// Soft delete: the author, the project's admins and superusers.
+async fn remove(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
+    user: AuthUser,
+    lang: RequestLang,
+    base: BaseUrl,
+) -> ApiResult<Reply> {
+    let (project, site) = collection(&raw_project, &raw_site)?;
+    let id = positive_id("memory", &raw_memory)?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let found =
+        memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
+    if !(found.memory.is_author(viewer) || found.project.admin) {
+        return Err(ApiError::no_privileges());
+    }
+    let mut uploads = Uploads::new(state.images().clone());
+    memories::soft_delete(&mut tx, found.memory.id).await?;
+    uploads.discard(&mut tx, found.memory.image_id).await?;
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Changed(base.join(&format!(
+        "/projects/{project}/sites/{site}/memories"
+    ))))
+}

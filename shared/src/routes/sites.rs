@@ -1,0 +1,304 @@
+//! Sites (E18–E23).
+
+use axum::{
+    extract::State,
+    routing::{get, put},
+    Json, Router,
+};
+
+use super::projects::{project_id, Items};
+use crate::{
+    auth::{AuthUser, MaybeUser},
+    error::{ApiError, ApiResult},
+    http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
+    models::{
+        info::{invalid, InfoIn},
+        memory::MemoryAll,
+        site::{coordinate, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
+    },
+    repos::{self, images::Uploads, memories, projects, sites, Viewer},
+    state::AppState,
+    validation::{EntityId, Patch},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/projects/{project}/sites", get(list).post(create))
+        .route(
+            "/projects/{project}/sites/{site}",
+            get(read).patch(modify).delete(remove),
+        )
+        .route("/projects/{project}/sites/{site}/localize", put(localize))
+}
+
+/// The `{site}` path parameter as a SID.
+pub fn site_id(raw: &str) -> ApiResult<EntityId> {
+    EntityId::parse(&["path", "site"], raw).map_err(|e| ApiError::Validation(vec![e]))
+}
+
+/// `lat`/`lon`/`n` of E18: each is checked when given (422), ranges included (B56);
+/// nearest mode needs all three.
+fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
+    let coord = |name: &str, min: f64, max: f64| -> ApiResult<Option<f64>> {
+        query
+            .get(name)
+            .map(|v| {
+                coordinate(&["query", name], &serde_json::Value::from(v), min, max)
+                    .map_err(|e| ApiError::Validation(vec![e]))
+            })
+            .transpose()
+    };
+    let lat = coord("lat", -90.0, 90.0);
+    let lon = coord("lon", -180.0, 180.0);
+    let n = query.i64_opt("n");
+    let mut errors = Vec::new();
+    for e in [lat.as_ref().err(), lon.as_ref().err(), n.as_ref().err()]
+        .into_iter()
+        .flatten()
+    {
+        if let ApiError::Validation(v) = e {
+            errors.extend(v.iter().cloned());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(match (lat?, lon?, n?) {
+        (Some(lat), Some(lon), Some(n)) => Some((lat, lon, n)),
+        _ => None,
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    query: QueryMap,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<Items<Site>>> {
+    let name = project_id(&raw)?;
+    let near = nearest_query(&query)?;
+    let lang = lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
+    let items = match near {
+        None => sites::list(&mut conn, &project, viewer, &lang).await?,
+        Some((_, _, n)) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
+        Some((lat, lon, n)) => {
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
+            let found = sites::nearest_ids(&mut conn, &project, viewer, lat, lon, n).await?;
+            let ids: Vec<i32> = found.into_iter().map(|(id, _)| id).collect();
+            sites::get_many_ordered(&mut conn, &ids, viewer, &lang).await?
+        }
+    };
+    Ok(Json(Items { items }))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    query: QueryMap,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<Json<SiteAll>> {
+    let name = project_id(&raw_project)?;
+    let site_name = site_id(&raw_site)?;
+    let include_memories = query.bool_or("include_memories", false)?;
+    let lang = lang.resolve()?;
+    let viewer = Viewer::from_maybe(&user);
+    let mut conn = state.db().conn().await?;
+    let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
+    let site =
+        sites::require_visible(&mut conn, &project, site_name.as_str(), viewer, false).await?;
+    let row = sites::get(&mut conn, site.id, viewer, &lang)
+        .await?
+        .ok_or_else(|| ApiError::NotAcceptable("Site missing default localization".into()))?;
+    // The embedded list has the visibility of the site read itself (B50 fixed).
+    let memories = if include_memories {
+        let list = memories::list(&mut conn, site.id, project.admin, viewer).await?;
+        Some(list.into_iter().map(MemoryAll::from).collect())
+    } else {
+        None
+    };
+    Ok(Json(SiteAll::from_site(row, memories)))
+}
+
+/// The language id for a localisation write: configured and in the table (B6), else 406.
+async fn supported_lang(
+    q: &mut impl mysql_async::prelude::Queryable,
+    state: &AppState,
+    lang: &str,
+) -> ApiResult<i32> {
+    repos::languages::supported_id(q, &state.config().supported_languages, lang)
+        .await?
+        .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ApiPath(raw): ApiPath<String>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<NewSiteIn>,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw)?;
+    let body = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
+    // Names are unique across projects: the same answer for both cases (B12).
+    if sites::name_taken(&mut tx, body.id.as_str()).await? {
+        return Err(ApiError::Conflict("Site exists".into()));
+    }
+    if project.admin_posting && !project.admin {
+        return Err(ApiError::forbidden("Admin posting only"));
+    }
+    let lang_id = supported_lang(&mut tx, &state, &body.info.lang).await?;
+    if lang_id != project.default_language_id {
+        let default = sites::language_code(&mut tx, project.default_language_id).await?;
+        return Err(ApiError::NotAcceptable(format!(
+            "Sites should be created in project default locale ({default})"
+        )));
+    }
+    let mut uploads = Uploads::new(state.images().clone());
+    let image_id = match &body.image {
+        Some(img) => Some(uploads.add(&mut tx, user.id, img).await?),
+        None => None,
+    };
+    sites::create(
+        &mut tx,
+        sites::CreateSite {
+            project_id: project.id,
+            name: body.id.as_str(),
+            info: &body.info,
+            lang_id,
+            location: body.location,
+            image_id,
+            published: state.config().auto_publish,
+            creator: user.id,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Created(
+        base.join(&format!("/projects/{name}/sites/{}", body.id)),
+    ))
+}
+
+/// The privilege of E21 and E23 (B13 fixed): the site's creator, the project's admins
+/// and superusers; in an admin-posting project only the admins.
+fn require_editor(
+    project: &projects::ProjectAccess,
+    site: &sites::SiteAccess,
+    viewer: Viewer,
+) -> ApiResult<()> {
+    if !(project.admin || site.is_creator(viewer)) {
+        return Err(ApiError::no_privileges());
+    }
+    if project.admin_posting && !project.admin {
+        return Err(ApiError::forbidden("Admin posting only"));
+    }
+    Ok(())
+}
+
+async fn modify(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<ModifiedSiteIn>,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw_project)?;
+    let site_name = site_id(&raw_site)?;
+    let body = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
+    let site = sites::require_visible(&mut tx, &project, site_name.as_str(), viewer, true).await?;
+    require_editor(&project, &site, viewer)?;
+    if body.is_empty() {
+        return Ok(Reply::NotModified);
+    }
+    let info_lang = match &body.info {
+        Some(info) => Some(supported_lang(&mut tx, &state, &info.lang).await?),
+        None => None,
+    };
+    let mut uploads = Uploads::new(state.images().clone());
+    let image = match &body.image {
+        Patch::Absent => None,
+        Patch::Null => Some(None),
+        Patch::Value(img) => Some(Some(uploads.add(&mut tx, user.id, img).await?)),
+    };
+    if image.is_some() {
+        uploads.discard(&mut tx, site.image_id).await?;
+    }
+    sites::update_fields(&mut tx, site.id, body.location, image, user.id).await?;
+    if let (Some(info), Some(lang_id)) = (&body.info, info_lang) {
+        sites::upsert_info(&mut tx, site.id, lang_id, info, user.id).await?;
+    }
+    tx.commit().await?;
+    uploads.commit().await;
+    Ok(Reply::Changed(
+        base.join(&format!("/projects/{name}/sites/{site_name}")),
+    ))
+}
+
+/// Soft delete (unpublish): the project's admins and superusers only (B14 kept).
+async fn remove(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    user: AuthUser,
+    lang: RequestLang,
+    base: BaseUrl,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw_project)?;
+    let site_name = site_id(&raw_site)?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
+    let site = sites::require_visible(&mut tx, &project, site_name.as_str(), viewer, true).await?;
+    if !project.admin {
+        return Err(ApiError::no_privileges());
+    }
+    sites::unpublish(&mut tx, site.id, user.id).await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(
+        base.join(&format!("/projects/{name}/sites")),
+    ))
+}
+
+async fn localize(
+    State(state): State<AppState>,
+    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    user: MaybeUser,
+    lang: RequestLang,
+    base: BaseUrl,
+    ApiJson(body): ApiJson<InfoIn>,
+) -> ApiResult<Reply> {
+    let name = project_id(&raw_project)?;
+    let site_name = site_id(&raw_site)?;
+    let info = body.validate(&["body"]).map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = Viewer::of(&user);
+    let mut tx = state.db().begin().await?;
+    let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
+    let site = sites::require_visible(&mut tx, &project, site_name.as_str(), viewer, true).await?;
+    require_editor(&project, &site, viewer)?;
+    let lang_id = supported_lang(&mut tx, &state, &info.lang).await?;
+    sites::upsert_info(&mut tx, site.id, lang_id, &info, user.id).await?;
+    sites::touch(&mut tx, site.id, user.id).await?;
+    tx.commit().await?;
+    Ok(Reply::Changed(
+        base.join(&format!("/projects/{name}/sites/{site_name}")),
+    ))
+}
