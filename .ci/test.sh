@@ -9,6 +9,10 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/muistot/target}"
 export MUISTOT_TEST_DATABASE_URL="${MUISTOT_TEST_DATABASE_URL:-mysql://root@127.0.0.1:3306}"
 export MUISTOT_TEST_REDIS_URL="${MUISTOT_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:${MOTO_PORT:-5055}}"
+# moto accepts any credentials; the SDK still wants a region and some.
+export AWS_REGION="${AWS_REGION:-eu-north-1}"
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 
 status=0
 cargo test --workspace --locked "$@" || status=$?
