@@ -1,7 +1,11 @@
 //! Sites: reads with localisation and published-memory counts, the nearest-N search on
 //! the SPATIAL index, access facts, and the writes of E20–E23.
 
-use std::f64::consts::PI;
+use std::{
+    collections::HashMap,
+    f64::consts::PI,
+    sync::{LazyLock, Mutex},
+};
 
 use mysql_async::{params, prelude::*, Row};
 
@@ -111,8 +115,34 @@ pub async fn get(
 /// Mean earth radius of MariaDB's `ST_Distance_Sphere`, in metres.
 pub const EARTH_RADIUS_M: f64 = 6_370_986.0;
 
-/// First search radius of the nearest-N search (metres); doubled until it holds `n` sites.
+/// First search radius of the nearest-N search (metres); grown until it holds `n` sites.
 const FIRST_RADIUS_M: f64 = 2_000.0;
+
+/// Smallest first search radius (metres), however dense a project.
+const MIN_RADIUS_M: f64 = 50.0;
+
+/// Per project: squared central angle per visible site seen by the last nearest search
+/// (a density estimate; a hint only, the search is exact whatever it says).
+static DENSITY: LazyLock<Mutex<HashMap<i32, f64>>> = LazyLock::new(Default::default);
+
+fn density_hint(project_id: i32) -> Option<f64> {
+    let map = DENSITY.lock().ok()?;
+    map.get(&project_id)
+        .copied()
+        .filter(|a| a.is_finite() && *a > 0.0)
+}
+
+fn record_density(project_id: i32, area_per_site: f64) {
+    if !(area_per_site.is_finite() && area_per_site > 0.0) {
+        return;
+    }
+    if let Ok(mut map) = DENSITY.lock() {
+        if map.len() > 4096 {
+            map.clear();
+        }
+        map.insert(project_id, area_per_site);
+    }
+}
 
 /// A lon/lat rectangle `(x1, y1, x2, y2)` in degrees.
 pub type Rect = [f64; 4];
@@ -202,6 +232,7 @@ const COUNT_UP_TO: &str = "SELECT COUNT(*) FROM (
 /// read through the SPATIAL index. The search rectangle around the point doubles until it
 /// holds `n` sites; then the n-th distance bounds where the true nearest can be, and if
 /// that circle reaches past the rectangle, its enclosing rectangle is searched once more.
+/// Typically two statements on the R-tree: a 2 km search and one grown to fit `n`.
 pub async fn nearest_ids(
     q: &mut impl Queryable,
     project: &ProjectAccess,
@@ -220,21 +251,22 @@ pub async fn nearest_ids(
             "n" => n,
         }
     };
-    let mut count_params = base();
-    if let mysql_async::Params::Named(map) = &mut count_params {
-        map.insert(b"n".to_vec(), (u64::from(n) + 1).into());
-    }
-    let total: Option<i64> = q.exec_first(COUNT_UP_TO, count_params).await?;
-    if total.unwrap_or(0) <= i64::from(n) {
-        return search(q, None, base()).await;
-    }
-    let mut theta = FIRST_RADIUS_M / EARTH_RADIUS_M;
+    // Start from the radius that this project's density suggests for n sites (learnt
+    // from earlier searches in this process), so that one R-tree read usually suffices.
+    let mut theta = density_hint(project.id)
+        .map(|area| (area * f64::from(n)).sqrt() * 1.25)
+        .unwrap_or(FIRST_RADIUS_M / EARTH_RADIUS_M)
+        .clamp(MIN_RADIUS_M / EARTH_RADIUS_M, PI);
+    let mut counted = false;
     loop {
         let rects = enclosing_rects(lat, lon, theta);
         let found = search(q, rects.as_deref(), base()).await?;
         if found.len() as u64 >= u64::from(n) || rects.is_none() {
             let nth = found.last().map(|(_, d)| *d).unwrap_or(0.0);
             let needed = nth / EARTH_RADIUS_M;
+            if found.len() as u64 >= u64::from(n) {
+                record_density(project.id, needed * needed / f64::from(n));
+            }
             if needed <= theta || rects.is_none() {
                 return Ok(found);
             }
@@ -243,7 +275,27 @@ pub async fn nearest_ids(
             let rects = enclosing_rects(lat, lon, needed);
             return search(q, rects.as_deref(), base()).await;
         }
-        theta *= 2.0;
+        if !counted {
+            // A project with at most n visible sites: all of them, without growing the
+            // search to the whole world step by step.
+            counted = true;
+            let mut count_params = base();
+            if let mysql_async::Params::Named(map) = &mut count_params {
+                map.insert(b"n".to_vec(), (u64::from(n) + 1).into());
+            }
+            let total: Option<i64> = q.exec_first(COUNT_UP_TO, count_params).await?;
+            if total.unwrap_or(0) <= i64::from(n) {
+                return search(q, None, base()).await;
+            }
+        }
+        // Grow by the expected area still missing (sites per area), at least doubling.
+        let k = found.len() as f64;
+        let factor = if k == 0.0 {
+            4.0
+        } else {
+            (1.5 * (f64::from(n) / k).sqrt()).clamp(2.0, 16.0)
+        };
+        theta *= factor;
     }
 }
 
