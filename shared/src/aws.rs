@@ -1,14 +1,12 @@
-//! The AWS SDK configuration, loaded once per process (Lambda cold start) and shared by
-//! every client. Region, credentials and `AWS_ENDPOINT_URL` (moto in tests) come from the
-//! SDK's usual environment variables.
+//! The AWS SDK configuration. `AppState::build` loads it once per process (a Lambda cold
+//! start) and hands it to every client it makes. Region, credentials and
+//! `AWS_ENDPOINT_URL` (moto in tests) come from the SDK's usual environment variables.
+//!
+//! Not a process-wide static on purpose: the config carries an HTTP connection pool bound
+//! to the Tokio runtime that first used it, and tests run one runtime per server.
 
 use aws_config::{BehaviorVersion, SdkConfig};
-use tokio::sync::OnceCell;
 
-static CONFIG: OnceCell<SdkConfig> = OnceCell::const_new();
-
-pub async fn aws_config() -> &'static SdkConfig {
-    CONFIG
-        .get_or_init(|| aws_config::load_defaults(BehaviorVersion::latest()))
-        .await
+pub async fn aws_config() -> SdkConfig {
+    aws_config::load_defaults(BehaviorVersion::latest()).await
 }

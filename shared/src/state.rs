@@ -68,7 +68,7 @@ impl AppState {
                         "s3:// needs an AWS region (set AWS_REGION)".into(),
                     ));
                 }
-                Arc::new(S3ImageStore::new(sdk, bucket.clone()))
+                Arc::new(S3ImageStore::new(&sdk, bucket.clone()))
             }
         };
         Ok(Self::from_parts(config, db, sessions, images))

@@ -249,7 +249,7 @@ async fn the_s3_store_on_moto() {
     let mpath = r.location_path().unwrap();
     let name = memory_image(&app, &mpath, &token).await.unwrap();
     // Read the bucket with a client of its own (signed requests, as S3 wants).
-    let bucket_store = S3ImageStore::new(muistot::aws::aws_config().await, &bucket);
+    let bucket_store = S3ImageStore::new(&muistot::aws::aws_config().await, &bucket);
     assert_eq!(bucket_store.get(&name).await.unwrap().as_deref(), Some(PNG));
 
     let served = app
