@@ -229,10 +229,10 @@ const COUNT_UP_TO: &str = "SELECT COUNT(*) FROM (
 
 /// The ids of the `n` visible sites nearest to (`lat`, `lon`) by `ST_Distance_Sphere`,
 /// nearest first (ties by id): the same answer as sorting every site by distance, but
-/// read through the SPATIAL index. The search rectangle around the point doubles until it
-/// holds `n` sites; then the n-th distance bounds where the true nearest can be, and if
-/// that circle reaches past the rectangle, its enclosing rectangle is searched once more.
-/// Typically two statements on the R-tree: a 2 km search and one grown to fit `n`.
+/// read through the SPATIAL index. The search rectangle around the point grows (at least
+/// doubling) until it holds `n` sites; then the n-th distance bounds where the true
+/// nearest can be, and if that circle reaches past the rectangle, its enclosing rectangle
+/// is searched once more. With the density hint, usually one R-tree statement.
 pub async fn nearest_ids(
     q: &mut impl Queryable,
     project: &ProjectAccess,
@@ -254,7 +254,7 @@ pub async fn nearest_ids(
     // Start from the radius that this project's density suggests for n sites (learnt
     // from earlier searches in this process), so that one R-tree read usually suffices.
     let mut theta = density_hint(project.id)
-        .map(|area| (area * f64::from(n)).sqrt() * 1.25)
+        .map(|area| (area * f64::from(n)).sqrt() * 1.2)
         .unwrap_or(FIRST_RADIUS_M / EARTH_RADIUS_M)
         .clamp(MIN_RADIUS_M / EARTH_RADIUS_M, PI);
     let mut counted = false;
