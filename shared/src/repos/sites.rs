@@ -204,7 +204,8 @@ macro_rules! nearest_in_rect2 {
            AND (:admin OR s.published = 1 OR s.creator_id = :user)"
     };
 }
-const NEAREST_ONE_RECT: &str = concat!(nearest_in_rect!(), " ORDER BY d, s.id LIMIT :n");
+/// Public so that tests can `EXPLAIN` it.
+pub const NEAREST_ONE_RECT: &str = concat!(nearest_in_rect!(), " ORDER BY d, s.id LIMIT :n");
 const NEAREST_TWO_RECTS: &str = concat!(
     "SELECT id, d FROM ((",
     nearest_in_rect!(),

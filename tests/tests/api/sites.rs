@@ -728,3 +728,31 @@ async fn nearest_matches_a_full_distance_sort() {
     let got = ids(&r.json());
     assert_eq!(got.len(), brute(60.0, 25.0, 5000, None).await.len());
 }
+
+#[tokio::test]
+async fn nearest_reads_the_spatial_index() {
+    let app = TestApp::spawn().await;
+    let p = published_project(&app, &[]).await;
+    site_at(&app, &p, true, None, 60.0, 25.0).await;
+    let mut c = app.db().await;
+    let rows: Vec<mysql_async::Row> = c
+        .exec(
+            format!("EXPLAIN {}", muistot::repos::sites::NEAREST_ONE_RECT),
+            mysql_async::params! {
+                "lat" => 60.0, "lon" => 25.0, "dlang" => 1, "project" => 1, "admin" => false,
+                "user" => None::<i32>, "n" => 20, "x1" => 24.9, "y1" => 59.9, "x2" => 25.1,
+                "y2" => 60.1,
+            },
+        )
+        .await
+        .unwrap();
+    let first = &rows[0];
+    let table: String = first.get("table").unwrap();
+    let key: Option<String> = first.get("key").unwrap();
+    let kind: String = first.get("type").unwrap();
+    assert_eq!(
+        (table.as_str(), key.as_deref(), kind.as_str()),
+        ("s", Some("idx_sites_coordinate"), "range"),
+        "the R-tree read must be the statement's first access"
+    );
+}
