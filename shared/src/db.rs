@@ -192,16 +192,22 @@ async fn repair_audit_foreign_keys(conn: &mut Conn) -> Result<(), ApiError> {
     for (table, constraint, column, ref_table, ref_column) in rows {
         // Identifiers come from information_schema of our own fixed tables; quote anyway.
         let q = |s: &str| format!("`{}`", s.replace('`', "``"));
-        let sql = format!(
-            "ALTER TABLE {t} DROP FOREIGN KEY {c}, ADD CONSTRAINT {c} FOREIGN KEY ({col}) \
-             REFERENCES {rt} ({rc}) ON DELETE CASCADE",
+        // MariaDB cannot drop and re-add a constraint of the same name in one ALTER.
+        conn.query_drop(format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            q(&table),
+            q(&constraint)
+        ))
+        .await?;
+        conn.query_drop(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {c} FOREIGN KEY ({col}) REFERENCES {rt} ({rc}) ON DELETE CASCADE",
             t = q(&table),
             c = q(&constraint),
             col = q(&column),
             rt = q(&ref_table),
             rc = q(&ref_column),
-        );
-        conn.query_drop(sql).await?;
+        ))
+        .await?;
     }
     Ok(())
 }
