@@ -3,3 +3,4 @@
 mod common;
 mod migrations;
 mod projects;
+mod redis_sessions;
