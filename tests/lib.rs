@@ -137,7 +137,7 @@ impl TestApp {
         let config =
             Config::from_lookup(|k| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
                 .expect("test configuration");
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let server_config = config.clone();
         std::thread::spawn(move || {
@@ -160,8 +160,10 @@ impl TestApp {
                 }
             });
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(30))
+        // Awaited, not blocked on: the test's own runtime may be serving a proxy meanwhile.
+        let addr = tokio::time::timeout(Duration::from_secs(30), addr_rx)
+            .await
+            .expect("server start timed out")
             .expect("server started");
         Self {
             addr,
@@ -317,5 +319,105 @@ impl Resp {
             self.text
         );
         self
+    }
+}
+
+/// A TCP proxy the test controls, to put between the app and a dependency and cut it.
+pub mod proxy {
+    use std::{
+        net::SocketAddr,
+        sync::{
+            atomic::{AtomicU8, Ordering},
+            Arc,
+        },
+    };
+    use tokio::{
+        io::AsyncWriteExt,
+        net::{TcpListener, TcpStream},
+        sync::watch,
+    };
+
+    const OPEN: u8 = 0;
+    const CUT: u8 = 1;
+    const STALL: u8 = 2;
+
+    pub struct Proxy {
+        pub addr: SocketAddr,
+        mode: Arc<AtomicU8>,
+        generation: watch::Sender<u64>,
+    }
+
+    impl Proxy {
+        /// Listens on 127.0.0.1:0 and forwards every connection to `target`.
+        pub async fn start(target: SocketAddr) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mode = Arc::new(AtomicU8::new(OPEN));
+            let (generation, _) = watch::channel(0u64);
+            let m = mode.clone();
+            let gen_tx = generation.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        return;
+                    };
+                    match m.load(Ordering::SeqCst) {
+                        CUT => {
+                            let _ = client.shutdown().await;
+                            continue;
+                        }
+                        STALL => {
+                            // Accept and say nothing: the peer waits until its own timeout.
+                            let mut rx = gen_tx.subscribe();
+                            tokio::spawn(async move {
+                                let _ = rx.changed().await;
+                                drop(client);
+                            });
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let mut rx = gen_tx.subscribe();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = TcpStream::connect(target).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            biased;
+                            _ = rx.changed() => {}
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        }
+                    });
+                }
+            });
+            Self {
+                addr,
+                mode,
+                generation,
+            }
+        }
+
+        /// Drops every open connection and refuses new ones.
+        pub async fn cut(&self) {
+            self.mode.store(CUT, Ordering::SeqCst);
+            self.generation.send_modify(|g| *g += 1);
+            // Let the forwarding tasks see the change before the test goes on.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        /// Drops open connections; new ones are accepted but never answered.
+        pub async fn stall(&self) {
+            self.mode.store(STALL, Ordering::SeqCst);
+            self.generation.send_modify(|g| *g += 1);
+            // Let the forwarding tasks see the change before the test goes on.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        pub async fn restore(&self) {
+            self.mode.store(OPEN, Ordering::SeqCst);
+            self.generation.send_modify(|g| *g += 1);
+            // Let the forwarding tasks see the change before the test goes on.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 }

@@ -68,6 +68,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Seconds a database or session-store call may take before the request gets a 503.
     pub io_timeout_secs: u64,
+    /// Seconds one request may take in all (retries included) before it is a 503.
+    pub request_timeout_secs: u64,
 }
 
 /// A configuration value that could not be used; names the variable and why.
@@ -197,6 +199,11 @@ impl Config {
             public_url: get("MUISTOT_PUBLIC_URL").map(|s| s.trim_end_matches('/').to_string()),
             cors_origins: list("MUISTOT_CORS_ORIGINS", "*"),
             io_timeout_secs: parse_num(get("MUISTOT_IO_TIMEOUT"), "MUISTOT_IO_TIMEOUT", 5)? as u64,
+            request_timeout_secs: parse_num(
+                get("MUISTOT_REQUEST_TIMEOUT"),
+                "MUISTOT_REQUEST_TIMEOUT",
+                10,
+            )? as u64,
         })
     }
 }

@@ -24,6 +24,9 @@ impl Db {
             // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed:
             // publish answers 204 vs 304 from that (SCHEMA.md §0).
             .client_found_rows(false)
+            // Stay on the configured address: by default the driver switches to the
+            // server's Unix socket when it finds one, which bypasses proxies and TLS.
+            .prefer_socket(false)
             .init(vec![
                 "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
                 "SET time_zone = '+00:00'",
@@ -101,7 +104,7 @@ pub fn classify(e: mysql_async::Error) -> ApiError {
                 "value too long for storage",
                 "value_error.any_str.max_length",
             ),
-            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Unavailable(format!("database busy: {e}")),
+            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Busy(format!("database busy: {e}")),
             _ => ApiError::Internal(format!("database error: {e}")),
         },
         mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => {

@@ -53,6 +53,10 @@ pub enum ApiError {
     /// A dependency (database, session store, mail) is unreachable or timed out.
     #[error("Service Unavailable")]
     Unavailable(String),
+    /// The database gave up on lock contention (deadlock, lock wait timeout); nothing was
+    /// committed, so the request guard may run the request again.
+    #[error("Service Unavailable")]
+    Busy(String),
     /// A programming or data error; the cause is logged, never returned.
     #[error("Internal Server Error")]
     Internal(String),
@@ -73,7 +77,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,18 +112,29 @@ impl IntoResponse for ApiError {
                 "message": "request validation error",
                 "errors": errors,
             }}),
-            Self::Unavailable(cause) | Self::Internal(cause) => {
-                // Causes go to the log with the request id (set on the span), never to the client.
-                tracing::error!(status = status.as_u16(), cause = %cause, "request failed");
+            Self::Unavailable(cause) | Self::Internal(cause) | Self::Busy(cause) => {
+                // Causes go to the log with the request id, never to the client.
+                let request_id = crate::http::guard::current_request_id();
+                tracing::error!(status = status.as_u16(), cause = %cause, request_id = ?request_id, "request failed");
                 let message = status.canonical_reason().unwrap_or("Error");
-                json!({"error": {"code": status.as_u16(), "message": message}})
+                let mut error = json!({"code": status.as_u16(), "message": message});
+                if let Some(id) = request_id {
+                    error["request_id"] = json!(id);
+                }
+                json!({ "error": error })
             }
             Self::Forbidden(message, details) if !details.is_empty() => json!({"error": {
                 "code": status.as_u16(), "message": message, "details": details,
             }}),
             other => json!({"error": {"code": status.as_u16(), "message": other.to_string()}}),
         };
+        let retryable = matches!(self, Self::Busy(_));
         let mut response = (status, Json(body)).into_response();
+        if retryable {
+            response
+                .extensions_mut()
+                .insert(crate::http::guard::Retryable);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

@@ -19,7 +19,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth, error::ApiError, state::AppState};
+use crate::{auth, error::ApiError, http::guard, state::AppState};
 
 /// Largest request body: a 3 000 000-character image plus the rest of the JSON (§9).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -63,6 +63,7 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(cors(&state))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
