@@ -2,6 +2,7 @@
 
 mod common;
 mod faults;
+mod limits;
 mod migrations;
 mod projects;
 mod redis_sessions;
