@@ -6,3 +6,4 @@ mod limits;
 mod migrations;
 mod projects;
 mod redis_sessions;
+mod security;
