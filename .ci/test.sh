@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source .ci/services.sh
+# The OpenAPI document is validated by the reference validator (PyPI).
+python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q openapi-spec-validator
 # Build output lives outside the clone so that later runs reuse it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/muistot/target}"
 export MUISTOT_TEST_DATABASE_URL="${MUISTOT_TEST_DATABASE_URL:-mysql://root@127.0.0.1:3306}"

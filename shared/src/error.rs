@@ -9,12 +9,38 @@ use serde::Serialize;
 use serde_json::json;
 
 /// One violated input rule, in the pydantic-like shape of API.md §0.6.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
+    /// Where: `"path"`, `"query"` or `"body"`, then field names and list positions.
+    #[schema(example = json!(["body", "info", "lang"]))]
     pub loc: Vec<String>,
     pub msg: String,
     #[serde(rename = "type")]
+    #[schema(example = "value_error.str.regex")]
     pub kind: String,
+}
+
+/// The error envelope every failure answers with (API.md §0.6).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": 404, "message": "Site not found"}}))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Equal to the HTTP status.
+    pub code: u16,
+    pub message: String,
+    /// Further lines of the error text, when it had several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<String>>,
+    /// One entry per violated rule (422 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// Id of the request in the service's logs (5xx only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl FieldError {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod http;
 pub mod images;
 pub mod models;
+pub mod openapi;
 pub mod repos;
 pub mod routes;
 pub mod sessions;

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorEnvelope},
     http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
     models::{
         info::{invalid, InfoIn},
@@ -33,9 +33,17 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{project}/localize", put(localize))
 }
 
+/// A collection: `{"items": [...]}`.
 #[derive(Serialize)]
 pub struct Items<T> {
     pub items: Vec<T>,
+}
+
+/// `{"items": [Project, …]}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ProjectList {
+    items: Vec<Project>,
 }
 
 /// The `{project}` path parameter as a PID.
@@ -43,6 +51,15 @@ pub fn project_id(raw: &str) -> ApiResult<EntityId> {
     EntityId::parse(&["path", "project"], raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
+#[utoipa::path(get, path = "/projects", tag = "projects",
+    summary = "Published projects that have started",
+    params(("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The projects", body = ProjectList),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn list(
     state: axum::extract::State<AppState>,
     lang: RequestLang,
@@ -53,6 +70,17 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
+#[utoipa::path(get, path = "/projects/{project}", tag = "projects",
+    summary = "One project, optionally with its sites",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_sites" = Option<bool>, Query, description = "Include the sites the caller may see"), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The project", body = Project),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn read(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -88,6 +116,23 @@ async fn read(
     Ok(Json(project))
 }
 
+#[utoipa::path(post, path = "/projects", tag = "projects",
+    summary = "Create a project (superusers)",
+    params(("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = NewProjectIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 400, description = "Bad request (dates, image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn create(
     state: axum::extract::State<AppState>,
     user: MaybeUser,
@@ -159,6 +204,23 @@ async fn create(
     Ok(Reply::Created(base.join(&format!("/projects/{}", body.id))))
 }
 
+#[utoipa::path(patch, path = "/projects/{project}", tag = "projects",
+    summary = "Change a project (its admins, superusers)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = ModifiedProjectIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 304, description = "Nothing to change"),
+        (status = 400, description = "Bad request (dates, image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn modify(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -231,6 +293,19 @@ async fn modify(
     Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
 }
 
+#[utoipa::path(delete, path = "/projects/{project}", tag = "projects",
+    summary = "Unpublish a project (soft delete)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn remove(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -253,6 +328,20 @@ fn admin_username(query: &QueryMap) -> ApiResult<Username> {
         .map_err(|e| ApiError::Validation(vec![e]))
 }
 
+#[utoipa::path(post, path = "/projects/{project}/admins", tag = "projects",
+    summary = "Make a user an admin of the project",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn add_admin(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -277,6 +366,19 @@ async fn add_admin(
     Ok(Reply::Created(base.join(&format!("/projects/{name}"))))
 }
 
+#[utoipa::path(delete, path = "/projects/{project}/admins", tag = "projects",
+    summary = "Remove an admin of the project",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn remove_admin(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -299,6 +401,21 @@ async fn remove_admin(
     Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
 }
 
+#[utoipa::path(put, path = "/projects/{project}/localize", tag = "projects",
+    summary = "Replace the project's texts in one language",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = InfoIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn localize(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,

@@ -4,6 +4,7 @@ mod common;
 mod faults;
 mod limits;
 mod migrations;
+mod openapi;
 mod projects;
 mod redis_sessions;
 mod security;
