@@ -195,6 +195,14 @@ impl TestApp {
         Resp::from(self.req(Method::GET, path, token).send().await.unwrap()).await
     }
 
+    /// GET with an `Accept-Language` header.
+    pub async fn get_lang(&self, path: &str, token: Option<&str>, lang: &str) -> Resp {
+        let r = self
+            .req(Method::GET, path, token)
+            .header("Accept-Language", lang);
+        Resp::from(r.send().await.unwrap()).await
+    }
+
     pub async fn send(
         &self,
         method: Method,

@@ -323,11 +323,6 @@ async fn remove(
     Ok(Reply::Changed(base.join("/projects")))
 }
 
-fn admin_username(query: &QueryMap) -> ApiResult<Username> {
-    Username::parse(&["query", "username"], query.required("username")?)
-        .map_err(|e| ApiError::Validation(vec![e]))
-}
-
 #[utoipa::path(post, path = "/projects/{project}/admins", tag = "projects",
     summary = "Make a user an admin of the project",
     params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
@@ -350,20 +345,50 @@ async fn add_admin(
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
-    let username = admin_username(&query)?;
-    user.require_admin_scope()?;
-    lang.resolve()?;
-    let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
-    let target = repos::users::id_by_username(&mut tx, username.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    if !projects::add_admin(&mut tx, project.id, target).await? {
+    let mut change = AdminChange::begin(&state, &raw, &query, &user, lang).await?;
+    if !projects::add_admin(&mut change.tx, change.project_id, change.target).await? {
         return Err(ApiError::Conflict("User is already an admin".into()));
     }
-    tx.commit().await?;
-    Ok(Reply::Created(base.join(&format!("/projects/{name}"))))
+    change.tx.commit().await?;
+    Ok(Reply::Created(
+        base.join(&format!("/projects/{}", change.name)),
+    ))
+}
+
+/// The shared start of E15/E16: input, guards, the privilege check on the project and the
+/// user named in the query, in one transaction.
+struct AdminChange {
+    tx: crate::db::Tx,
+    name: EntityId,
+    project_id: i32,
+    target: i32,
+}
+
+impl AdminChange {
+    async fn begin(
+        state: &AppState,
+        raw: &str,
+        query: &QueryMap,
+        user: &AuthUser,
+        lang: RequestLang,
+    ) -> ApiResult<Self> {
+        let name = project_id(raw)?;
+        let username = Username::parse(&["query", "username"], query.required("username")?)
+            .map_err(|e| ApiError::Validation(vec![e]))?;
+        user.require_admin_scope()?;
+        lang.resolve()?;
+        let mut tx = state.db().begin().await?;
+        let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(user)).await?;
+        let target = repos::users::id_by_username(&mut tx, username.as_str())
+            .await?
+            .ok_or_else(|| ApiError::not_found("User"))?;
+        Ok(Self {
+            tx,
+            name,
+            project_id: project.id,
+            target,
+        })
+    }
 }
 
 #[utoipa::path(delete, path = "/projects/{project}/admins", tag = "projects",
@@ -387,18 +412,12 @@ async fn remove_admin(
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
-    let username = admin_username(&query)?;
-    user.require_admin_scope()?;
-    lang.resolve()?;
-    let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
-    let target = repos::users::id_by_username(&mut tx, username.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    projects::remove_admin(&mut tx, project.id, target).await?;
-    tx.commit().await?;
-    Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
+    let mut change = AdminChange::begin(&state, &raw, &query, &user, lang).await?;
+    projects::remove_admin(&mut change.tx, change.project_id, change.target).await?;
+    change.tx.commit().await?;
+    Ok(Reply::Changed(
+        base.join(&format!("/projects/{}", change.name)),
+    ))
 }
 
 #[utoipa::path(put, path = "/projects/{project}/localize", tag = "projects",

@@ -351,14 +351,7 @@ async fn b7_patch_applies_info_and_contact() {
     app.send(Method::PATCH, &path, Some(&su), Some(json!({"info": info})))
         .await
         .assert_status(204);
-    let r = app
-        .req(Method::GET, &path, None)
-        .header("Accept-Language", "en")
-        .send()
-        .await
-        .unwrap();
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["info"], info);
+    assert_eq!(app.get_lang(&path, None, "en").await.json()["info"], info);
     // extra keys (id, admin_posting) are ignored
     app.send(
         Method::PATCH,
@@ -799,25 +792,15 @@ async fn localize_replaces_one_language() {
     r.assert_status(204);
     assert_eq!(r.location_path().unwrap(), format!("/projects/{id}"));
     let en = app
-        .req(Method::GET, &format!("/projects/{id}"), None)
-        .header("Accept-Language", "en")
-        .send()
+        .get_lang(&format!("/projects/{id}"), None, "en")
         .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(en["info"], info);
     // per-field fallback to the default language for a language without its own row
     let se = app
-        .req(Method::GET, &format!("/projects/{id}"), None)
-        .header("Accept-Language", "se")
-        .send()
+        .get_lang(&format!("/projects/{id}"), None, "se")
         .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(
         se["info"],
         json!({"lang": "fi", "name": "Projekti", "abstract": "Tiivistelmä"})
@@ -832,14 +815,9 @@ async fn localize_replaces_one_language() {
     .await
     .assert_status(204);
     let en = app
-        .req(Method::GET, &format!("/projects/{id}"), None)
-        .header("Accept-Language", "en")
-        .send()
+        .get_lang(&format!("/projects/{id}"), None, "en")
         .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(
         en["info"],
         json!({"lang": "en", "name": "c", "abstract": "Tiivistelmä"})
