@@ -53,6 +53,9 @@ pub enum ApiError {
     /// A dependency (database, session store, mail) is unreachable or timed out.
     #[error("Service Unavailable")]
     Unavailable(String),
+    /// The login mail could not be sent; nothing was kept. The cause is logged.
+    #[error("Could not send the e-mail, please try again later")]
+    Mail(String),
     /// A programming or data error; the cause is logged, never returned.
     #[error("Internal Server Error")]
     Internal(String),
@@ -73,7 +76,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Mail(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,6 +116,10 @@ impl IntoResponse for ApiError {
                 tracing::error!(status = status.as_u16(), cause = %cause, "request failed");
                 let message = status.canonical_reason().unwrap_or("Error");
                 json!({"error": {"code": status.as_u16(), "message": message}})
+            }
+            Self::Mail(cause) => {
+                tracing::error!(status = status.as_u16(), cause = %cause, "mail not sent");
+                json!({"error": {"code": status.as_u16(), "message": self.to_string()}})
             }
             Self::Forbidden(message, details) if !details.is_empty() => json!({"error": {
                 "code": status.as_u16(), "message": message, "details": details,
