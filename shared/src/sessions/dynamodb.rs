@@ -223,14 +223,15 @@ impl SessionStore for DynamoDbSessionStore {
     async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError> {
         let now = now_secs();
         // One round trip: re-arm the expiry only if the item exists and has not expired
-        // (TTL deletion lags), and read it back.
+        // (TTL deletion lags), and read it back. Whole seconds: `>=` makes the lifetime a
+        // lower bound (a session lives `lifetime` to `lifetime + 1` s after its last use).
         let updated = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, Self::item_key(key))
             .update_expression("SET #e = :e")
-            .condition_expression("attribute_exists(#t) AND #e > :now")
+            .condition_expression("attribute_exists(#t) AND #e >= :now")
             .expression_attribute_names("#t", PARTITION_KEY)
             .expression_attribute_names("#e", TTL_ATTR)
             .expression_attribute_values(":e", n(now + self.lifetime_secs))
