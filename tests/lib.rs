@@ -341,8 +341,12 @@ pub fn aws_env() -> Env {
 /// The SDK configuration the test server gets from [`aws_env`], for the tests' own clients.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let env = aws_env();
-    let config = Config::from_lookup(|k| env.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone()))
-        .expect("aws test configuration");
+    let config = Config::from_lookup(|k| {
+        env.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("aws test configuration");
     muistot::aws::sdk_config(&config).await
 }
 
@@ -359,7 +363,10 @@ pub async fn dynamodb_table() -> String {
 /// [`aws_env`] plus DynamoDB sessions in a fresh table.
 pub async fn dynamodb_env() -> Env {
     let mut env = aws_env();
-    env.push(("MUISTOT_SESSIONS", format!("dynamodb://{}", dynamodb_table().await)));
+    env.push((
+        "MUISTOT_SESSIONS",
+        format!("dynamodb://{}", dynamodb_table().await),
+    ));
     env
 }
 
@@ -403,13 +410,21 @@ pub fn login_link(mail: &str) -> Option<(String, String, String)> {
         .unwrap_or(rest.len());
     let query = rest[..end].replace("&amp;", "&");
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).ok()?;
-    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
     Some((get("user")?, get("token")?, get("verified")?))
 }
 
 /// A username valid under the UID rule and unique within the run.
 pub fn unique_name(prefix: &str) -> String {
-    format!("{prefix}#{}", &uuid::Uuid::new_v4().simple().to_string()[..10])
+    format!(
+        "{prefix}#{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
 }
 
 impl TestApp {
@@ -444,7 +459,9 @@ impl TestApp {
         password: &str,
         verified: bool,
     ) -> i32 {
-        let hash = muistot::passwords::hash(password.to_string(), 4).await.unwrap();
+        let hash = muistot::passwords::hash(password.to_string(), 4)
+            .await
+            .unwrap();
         let mut c = self.db().await;
         c.exec_first(
             "INSERT INTO users (username, email, password_hash, verified) VALUES (?, ?, ?, ?) \

@@ -53,7 +53,11 @@ fn dummy_hash(cost: u32) -> Result<String, ApiError> {
 
 /// Whether `password` matches `stored`. A missing (legacy NULL) or malformed hash is
 /// "wrong password", after the same bcrypt work as a real check.
-pub async fn verify(password: String, stored: Option<Vec<u8>>, cost: u32) -> Result<bool, ApiError> {
+pub async fn verify(
+    password: String,
+    stored: Option<Vec<u8>>,
+    cost: u32,
+) -> Result<bool, ApiError> {
     blocking(move || {
         let usable = stored
             .and_then(|b| String::from_utf8(b).ok())
@@ -78,16 +82,25 @@ mod tests {
     async fn verifies_passlib_hashes_and_refuses_missing_ones() {
         let h = hash("hunter22".into(), 4).await.unwrap();
         assert!(h.starts_with("$2b$04$"));
-        assert!(verify("hunter22".into(), Some(h.clone().into_bytes()), 4).await.unwrap());
-        assert!(!verify("hunter23".into(), Some(h.into_bytes()), 4).await.unwrap());
+        assert!(verify("hunter22".into(), Some(h.clone().into_bytes()), 4)
+            .await
+            .unwrap());
+        assert!(!verify("hunter23".into(), Some(h.into_bytes()), 4)
+            .await
+            .unwrap());
         assert!(!verify("x".into(), None, 4).await.unwrap());
-        assert!(!verify("x".into(), Some(b"garbage".to_vec()), 4).await.unwrap());
+        assert!(!verify("x".into(), Some(b"garbage".to_vec()), 4)
+            .await
+            .unwrap());
         // OpenBSD's published test vector, as `$2a$` and as passlib's `$2b$` rows
         for h in [
             "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
             "$2b$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW",
         ] {
-            assert!(verify("U*U".into(), Some(h.into()), 4).await.unwrap(), "{h}");
+            assert!(
+                verify("U*U".into(), Some(h.into()), 4).await.unwrap(),
+                "{h}"
+            );
         }
     }
 

@@ -262,8 +262,8 @@ pub fn parse_bool_value(v: &serde_json::Value) -> Option<bool> {
     match v {
         serde_json::Value::Bool(b) => Some(*b),
         serde_json::Value::Number(n) => match n.as_f64() {
-            Some(x) if x == 1.0 => Some(true),
-            Some(x) if x == 0.0 => Some(false),
+            Some(1.0) => Some(true),
+            Some(0.0) => Some(false),
             _ => None,
         },
         serde_json::Value::String(s) => parse_bool_str(s),
@@ -452,7 +452,11 @@ mod tests {
         assert_eq!(country(L, "SE-O").unwrap(), "SE-O");
         assert_eq!(country(L, "GB-ENG").unwrap(), "GB");
         for bad in ["xx", "xxx", "FI-99", "f", "FINLAND", "FIN ", "ää", "FI-"] {
-            assert_eq!(country(L, bad).unwrap_err().msg, "Country lookup failed", "{bad}");
+            assert_eq!(
+                country(L, bad).unwrap_err().msg,
+                "Country lookup failed",
+                "{bad}"
+            );
         }
     }
 

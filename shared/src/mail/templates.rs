@@ -14,7 +14,10 @@ impl Lang {
     /// else Finnish, the original's only language. Never refuses: login does not
     /// negotiate languages (API.md §2).
     pub fn from_headers(headers: &HeaderMap) -> Self {
-        for name in [http::header::ACCEPT_LANGUAGE, http::header::CONTENT_LANGUAGE] {
+        for name in [
+            http::header::ACCEPT_LANGUAGE,
+            http::header::CONTENT_LANGUAGE,
+        ] {
             let Some(value) = headers.get(name).and_then(|v| v.to_str().ok()) else {
                 continue;
             };
@@ -100,7 +103,8 @@ pub fn render(lang: Lang, register: bool, user: &str, link: &str) -> Rendered {
         user = escape(user),
         href = escape(link),
     );
-    let text = format!("{greeting} {user},\r\n\r\n{intro}\r\n\r\n{action}:\r\n{link}\r\n\r\n{note}\r\n");
+    let text =
+        format!("{greeting} {user},\r\n\r\n{intro}\r\n\r\n{action}:\r\n{link}\r\n\r\n{note}\r\n");
     Rendered {
         subject: subject.to_string(),
         html,

@@ -225,11 +225,8 @@ pub async fn consume_verifier(
         (id,),
     )
     .await?;
-    tx.exec_drop(
-        "DELETE FROM user_email_verifiers WHERE user_id = ?",
-        (id,),
-    )
-    .await?;
+    tx.exec_drop("DELETE FROM user_email_verifiers WHERE user_id = ?", (id,))
+        .await?;
     let row: Option<AccountRow> = tx
         .exec_first(
             format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = ?"),

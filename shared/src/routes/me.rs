@@ -135,9 +135,10 @@ async fn change_password(
 ) -> ApiResult<Reply> {
     let (password, loc) = match query.get("password") {
         Some(p) => (p.to_string(), ["query", "password"]),
-        None if !body.iter().all(u8::is_ascii_whitespace) => {
-            (parse_json::<PasswordIn>(&body)?.password, ["body", "password"])
-        }
+        None if !body.iter().all(u8::is_ascii_whitespace) => (
+            parse_json::<PasswordIn>(&body)?.password,
+            ["body", "password"],
+        ),
         None => {
             return Err(ApiError::validation(
                 &["query", "password"],

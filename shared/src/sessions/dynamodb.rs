@@ -19,8 +19,8 @@ use aws_sdk_dynamodb::{
     error::{DisplayErrorContext, SdkError},
     types::{
         AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
-        KeySchemaElement, KeyType, Projection, ProjectionType, ReturnValue,
-        ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+        KeySchemaElement, KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType,
+        TimeToLiveSpecification, WriteRequest,
     },
     Client,
 };

@@ -21,7 +21,9 @@ async fn password_login_on_every_spelling() {
         let token = r.session_token();
         assert_eq!(token.len(), 52);
         assert!(token.starts_with("dG9rZW46"));
-        app.get("/auth/status", Some(&token)).await.assert_status(200);
+        app.get("/auth/status", Some(&token))
+            .await
+            .assert_status(200);
         let me = app.get("/me", Some(&token)).await;
         me.assert_status(200);
         assert_eq!(me.json()["username"], json!(name));
@@ -50,13 +52,19 @@ async fn password_login_refusals() {
     let (_, name, _, password) = app.password_user("pwr").await;
     for path in ["/login", "/auth/login"] {
         let r = app
-            .password_login(path, json!({"username": name, "password": "wrong password"}))
+            .password_login(
+                path,
+                json!({"username": name, "password": "wrong password"}),
+            )
             .await;
         r.assert_status(400);
         assert_eq!(r.error_message(), "Bad Request");
         assert!(r.header("authorization").is_none());
         let r = app
-            .password_login(path, json!({"username": "nobody#0000", "password": password}))
+            .password_login(
+                path,
+                json!({"username": "nobody#0000", "password": password}),
+            )
             .await;
         r.assert_status(400);
         assert_eq!(r.error_message(), "Bad Request");
@@ -68,8 +76,13 @@ async fn password_login_refusals() {
             .await;
         r.assert_status(422);
         assert_eq!(r.error_loc(), json!(["body", "__root__"]));
-        assert_eq!(r.json()["error"]["errors"][0]["msg"], "Only one identifier allowed");
-        let r = app.password_login(path, json!({"password": password})).await;
+        assert_eq!(
+            r.json()["error"]["errors"][0]["msg"],
+            "Only one identifier allowed"
+        );
+        let r = app
+            .password_login(path, json!({"password": password}))
+            .await;
         r.assert_status(422);
         assert_eq!(r.json()["error"]["errors"][0]["msg"], "Identifier Required");
         let r = app.password_login(path, json!({"username": name})).await;
@@ -91,12 +104,18 @@ async fn password_login_refusals() {
     )
     .await;
     let r = app
-        .password_login("/auth/login", json!({"username": unverified, "password": "secret password"}))
+        .password_login(
+            "/auth/login",
+            json!({"username": unverified, "password": "secret password"}),
+        )
         .await;
     r.assert_status(403);
     assert!(r.error_message().contains("verified"));
     let r = app
-        .password_login("/auth/login", json!({"username": unverified, "password": "nope nope"}))
+        .password_login(
+            "/auth/login",
+            json!({"username": unverified, "password": "nope nope"}),
+        )
         .await;
     r.assert_status(400);
     // a migrated user without a hash cannot log in with any password
@@ -113,11 +132,17 @@ async fn password_login_refusals() {
 async fn unknown_users_take_as_long_as_wrong_passwords() {
     let app = TestApp::spawn_with(vec![("MUISTOT_BCRYPT_COST", "10".into())]).await;
     let name = unique_name("timing");
-    let hash = muistot::passwords::hash("right password".into(), 10).await.unwrap();
+    let hash = muistot::passwords::hash("right password".into(), 10)
+        .await
+        .unwrap();
     let mut c = app.db().await;
     c.exec_drop(
         "INSERT INTO users (username, email, password_hash, verified) VALUES (?, ?, ?, 1)",
-        (&name, format!("{}@example.com", unique("timing")), hash.as_bytes()),
+        (
+            &name,
+            format!("{}@example.com", unique("timing")),
+            hash.as_bytes(),
+        ),
     )
     .await
     .unwrap();
@@ -125,9 +150,12 @@ async fn unknown_users_take_as_long_as_wrong_passwords() {
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            app.password_login("/login", json!({"username": user, "password": "wrong password"}))
-                .await
-                .assert_status(400);
+            app.password_login(
+                "/login",
+                json!({"username": user, "password": "wrong password"}),
+            )
+            .await
+            .assert_status(400);
             times.push(t.elapsed());
         }
         times.sort();
@@ -189,7 +217,9 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         assert_ne!(stored, token);
 
         let login = json!({"username": name, "password": "long enough"});
-        app.password_login("/login", login.clone()).await.assert_status(403);
+        app.password_login("/login", login.clone())
+            .await
+            .assert_status(403);
         let path = format!(
             "{confirm}?{}",
             serde_urlencoded::to_string([("user", &user), ("token", &"x".repeat(200))]).unwrap()
@@ -205,7 +235,9 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         r.assert_status(204);
         assert_eq!(r.text, "");
         // single use
-        app.send(Method::POST, &path, None, None).await.assert_status(404);
+        app.send(Method::POST, &path, None, None)
+            .await
+            .assert_status(404);
         app.password_login("/login", login).await.assert_status(200);
     }
 }
@@ -217,11 +249,26 @@ async fn register_validates_and_reports_clashes() {
     let reg = |body: Value| app.send(Method::POST, "/auth/register", None, Some(body));
     let ok_email = format!("{}@example.com", unique("new"));
     for (body, loc) in [
-        (json!({"username": "abc", "email": ok_email, "password": "long enough"}), "username"),
-        (json!({"username": "a/bcd", "email": ok_email, "password": "long enough"}), "username"),
-        (json!({"username": "valid name", "email": "nope", "password": "long enough"}), "email"),
-        (json!({"username": "valid name", "email": ok_email, "password": "short"}), "password"),
-        (json!({"username": "valid name", "email": ok_email}), "password"),
+        (
+            json!({"username": "abc", "email": ok_email, "password": "long enough"}),
+            "username",
+        ),
+        (
+            json!({"username": "a/bcd", "email": ok_email, "password": "long enough"}),
+            "username",
+        ),
+        (
+            json!({"username": "valid name", "email": "nope", "password": "long enough"}),
+            "email",
+        ),
+        (
+            json!({"username": "valid name", "email": ok_email, "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"username": "valid name", "email": ok_email}),
+            "password",
+        ),
     ] {
         let r = reg(body).await;
         r.assert_status(422);
@@ -230,7 +277,10 @@ async fn register_validates_and_reports_clashes() {
     let r = reg(json!({"username": taken_name.to_lowercase(), "email": ok_email, "password": "long enough"})).await;
     r.assert_status(409);
     assert_eq!(r.error_message(), "Username already in use");
-    let r = reg(json!({"username": unique_name("free"), "email": taken_email, "password": "long enough"})).await;
+    let r = reg(
+        json!({"username": unique_name("free"), "email": taken_email, "password": "long enough"}),
+    )
+    .await;
     r.assert_status(409);
     assert_eq!(r.error_message(), "Email already in use");
     assert!(app.outbox_mails_to(&ok_email).is_empty());
@@ -262,7 +312,12 @@ async fn email_login_through_the_outbox() {
         let email = format!("{}@Example.COM", unique("Mail"));
         let stored_email = email.replace("Example.COM", "example.com");
         let r = app
-            .send(Method::POST, &format!("{request}?email={email}"), None, None)
+            .send(
+                Method::POST,
+                &format!("{request}?email={email}"),
+                None,
+                None,
+            )
             .await;
         r.assert_status(204);
         assert_eq!(r.text, "");
@@ -278,7 +333,12 @@ async fn email_login_through_the_outbox() {
 
         // a second request within 5 minutes is refused, nothing sent
         let r = app
-            .send(Method::POST, &format!("{request}?email={stored_email}"), None, None)
+            .send(
+                Method::POST,
+                &format!("{request}?email={stored_email}"),
+                None,
+                None,
+            )
             .await;
         r.assert_status(429);
         assert_eq!(app.outbox_mails_to(&stored_email).len(), 1);
@@ -313,13 +373,19 @@ async fn email_login_through_the_outbox() {
         let r = app.send(Method::DELETE, "/me", Some(&session), None).await;
         r.assert_status(204);
         assert_eq!(r.text, "");
-        app.get("/auth/status", Some(&session)).await.assert_status(401);
+        app.get("/auth/status", Some(&session))
+            .await
+            .assert_status(401);
     }
 }
 
 #[tokio::test]
 async fn email_login_for_a_known_verified_user_uses_the_login_wording() {
-    let app = TestApp::spawn_with(vec![("MUISTOT_LOGIN_URL", "https://muistot.example".into())]).await;
+    let app = TestApp::spawn_with(vec![(
+        "MUISTOT_LOGIN_URL",
+        "https://muistot.example".into(),
+    )])
+    .await;
     let (_, name, email, _) = app.password_user("Known").await;
     let r = app
         .req(Method::POST, &format!("/auth/email?email={email}"), None)
@@ -333,7 +399,11 @@ async fn email_login_for_a_known_verified_user_uses_the_login_wording() {
     let (user, _, verified) = login_link(&mails[0]).unwrap();
     assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "1"));
     assert!(mails[0].contains("https://muistot.example#email-login:"));
-    assert!(mails[0].contains("Subject: Memories Login\r\n"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("Subject: Memories Login\r\n"),
+        "{}",
+        mails[0]
+    );
     assert!(mails[0].contains("Click here to log in<"));
 }
 
@@ -342,7 +412,9 @@ async fn email_links_expire_and_the_resend_window_passes() {
     let app = TestApp::spawn().await;
     let email = format!("{}@example.com", unique("exp"));
     let path = format!("/auth/email?email={email}");
-    app.send(Method::POST, &path, None, None).await.assert_status(204);
+    app.send(Method::POST, &path, None, None)
+        .await
+        .assert_status(204);
     let (user, token, _) = login_link(&app.outbox_mails_to(&email)[0]).unwrap();
     let mut c = app.db().await;
     let age = |minutes: i64| {
@@ -356,10 +428,14 @@ async fn email_links_expire_and_the_resend_window_passes() {
         "/auth/email/exchange?{}",
         serde_urlencoded::to_string([("user", &user), ("token", &token)]).unwrap()
     );
-    app.send(Method::POST, &exchange, None, None).await.assert_status(404);
+    app.send(Method::POST, &exchange, None, None)
+        .await
+        .assert_status(404);
     // older than 5 minutes: a new link may be sent; it replaces the old one
     c.query_drop(age(5)).await.unwrap();
-    app.send(Method::POST, &path, None, None).await.assert_status(204);
+    app.send(Method::POST, &path, None, None)
+        .await
+        .assert_status(204);
     let mails = app.outbox_mails_to(&email);
     assert_eq!(mails.len(), 2);
     let (_, token2, _) = login_link(&mails[1]).unwrap();
@@ -369,7 +445,9 @@ async fn email_links_expire_and_the_resend_window_passes() {
         "/auth/email/exchange?{}",
         serde_urlencoded::to_string([("user", &user), ("token", &token2)]).unwrap()
     );
-    app.send(Method::POST, &exchange2, None, None).await.assert_status(200);
+    app.send(Method::POST, &exchange2, None, None)
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
@@ -391,19 +469,29 @@ async fn oauth_listing_and_status() {
     let r = app.get("/auth/status", Some(&token)).await;
     r.assert_status(200);
     assert_eq!(r.text, "");
-    app.send(Method::DELETE, "/me", Some(&token), None).await.assert_status(204);
-    app.get("/auth/status", Some(&token)).await.assert_status(401);
+    app.send(Method::DELETE, "/me", Some(&token), None)
+        .await
+        .assert_status(204);
+    app.get("/auth/status", Some(&token))
+        .await
+        .assert_status(401);
 }
 
 #[tokio::test]
 async fn email_parameter_is_validated() {
     let app = TestApp::spawn().await;
-    for path in ["/auth/email", "/auth/email?email=nope", "/login/email-only?email=a@b"] {
+    for path in [
+        "/auth/email",
+        "/auth/email?email=nope",
+        "/login/email-only?email=a@b",
+    ] {
         let r = app.send(Method::POST, path, None, None).await;
         r.assert_status(422);
         assert_eq!(r.error_loc(), json!(["query", "email"]));
     }
-    let r = app.send(Method::POST, "/auth/email/exchange?user=x", None, None).await;
+    let r = app
+        .send(Method::POST, "/auth/email/exchange?user=x", None, None)
+        .await;
     r.assert_status(422);
     assert_eq!(r.error_loc(), json!(["query", "token"]));
 }
@@ -418,7 +506,12 @@ async fn email_login_through_ses_with_dynamodb_sessions() {
     let app = TestApp::spawn_with(env).await;
     let email = format!("{}@example.com", unique("ses"));
     let r = app
-        .send(Method::POST, &format!("/auth/email?email={email}"), None, None)
+        .send(
+            Method::POST,
+            &format!("/auth/email?email={email}"),
+            None,
+            None,
+        )
         .await;
     r.assert_status(204);
     let messages = ses_messages_to(&email).await;
@@ -456,11 +549,19 @@ async fn failed_mail_leaves_nothing_behind() {
     let mut env = aws_env();
     env.push(("MUISTOT_MAIL", "ses".into()));
     // never created as an SES identity: moto rejects the message
-    env.push(("MUISTOT_MAIL_FROM", format!("{}@unverified.example", unique("nobody"))));
+    env.push((
+        "MUISTOT_MAIL_FROM",
+        format!("{}@unverified.example", unique("nobody")),
+    ));
     let app = TestApp::spawn_with(env).await;
     let email = format!("{}@example.com", unique("fail"));
     let r = app
-        .send(Method::POST, &format!("/auth/email?email={email}"), None, None)
+        .send(
+            Method::POST,
+            &format!("/auth/email?email={email}"),
+            None,
+            None,
+        )
         .await;
     r.assert_status(503);
     assert!(r.error_message().contains("e-mail"), "{}", r.text);
@@ -485,11 +586,19 @@ async fn failed_mail_leaves_nothing_behind() {
     assert_eq!(users, Some(0));
     // an existing account keeps working and gets no dangling verifier
     let (id, _, known, _) = app.password_user("failknown").await;
-    app.send(Method::POST, &format!("/auth/email?email={known}"), None, None)
-        .await
-        .assert_status(503);
+    app.send(
+        Method::POST,
+        &format!("/auth/email?email={known}"),
+        None,
+        None,
+    )
+    .await
+    .assert_status(503);
     let verifiers: Option<i64> = c
-        .exec_first("SELECT COUNT(*) FROM user_email_verifiers WHERE user_id = ?", (id,))
+        .exec_first(
+            "SELECT COUNT(*) FROM user_email_verifiers WHERE user_id = ?",
+            (id,),
+        )
         .await
         .unwrap();
     assert_eq!(verifiers, Some(0));

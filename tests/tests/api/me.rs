@@ -15,14 +15,24 @@ async fn me_requires_a_session() {
     ] {
         let r = app.send(method.clone(), path, None, None).await;
         r.assert_status(401);
-        assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{method} {path}");
+        assert_eq!(
+            r.header("www-authenticate"),
+            Some("Bearer"),
+            "{method} {path}"
+        );
     }
-    let r = app.send(Method::PATCH, "/me", None, Some(json!({"city": "Oulu"}))).await;
+    let r = app
+        .send(Method::PATCH, "/me", None, Some(json!({"city": "Oulu"})))
+        .await;
     r.assert_status(401);
     // bad input is 422 before 401 (§0.7)
-    let r = app.send(Method::PATCH, "/me", None, Some(json!({"country": "xx"}))).await;
+    let r = app
+        .send(Method::PATCH, "/me", None, Some(json!({"country": "xx"})))
+        .await;
     r.assert_status(422);
-    let r = app.send(Method::POST, "/me/email?email=nope", None, None).await;
+    let r = app
+        .send(Method::POST, "/me/email?email=nope", None, None)
+        .await;
     r.assert_status(422);
 }
 
@@ -53,19 +63,43 @@ async fn read_and_patch_personal_data() {
         .assert_status(204);
     let me = app.get("/me", Some(&token)).await.json();
     assert_eq!(
-        (&me["first_name"], &me["city"], &me["country"], &me["birth_date"]),
-        (&json!("Aino"), &json!("Oulu"), &json!("FI"), &json!("1990-05-17"))
+        (
+            &me["first_name"],
+            &me["city"],
+            &me["country"],
+            &me["birth_date"]
+        ),
+        (
+            &json!("Aino"),
+            &json!("Oulu"),
+            &json!("FI"),
+            &json!("1990-05-17")
+        )
     );
     patch(json!({})).await.assert_status(204);
-    patch(json!({"city": null, "last_name": "Virtanen"})).await.assert_status(204);
+    patch(json!({"city": null, "last_name": "Virtanen"}))
+        .await
+        .assert_status(204);
     let me = app.get("/me", Some(&token)).await.json();
-    assert!(me.get("city").is_none(), "null clears; absent in output: {me}");
+    assert!(
+        me.get("city").is_none(),
+        "null clears; absent in output: {me}"
+    );
     assert_eq!(me["first_name"], "Aino");
     assert_eq!(me["last_name"], "Virtanen");
     // ISO 3166: alpha-3, subdivisions (B29)
-    for (sent, stored) in [("swe", "SE"), ("fi-01", "FI-01"), ("GB-ENG", "GB"), ("se", "SE")] {
+    for (sent, stored) in [
+        ("swe", "SE"),
+        ("fi-01", "FI-01"),
+        ("GB-ENG", "GB"),
+        ("se", "SE"),
+    ] {
         patch(json!({"country": sent})).await.assert_status(204);
-        assert_eq!(app.get("/me", Some(&token)).await.json()["country"], stored, "{sent}");
+        assert_eq!(
+            app.get("/me", Some(&token)).await.json()["country"],
+            stored,
+            "{sent}"
+        );
     }
     for (body, loc) in [
         (json!({"country": "xx"}), "country"),
@@ -79,8 +113,13 @@ async fn read_and_patch_personal_data() {
         assert_eq!(r.error_loc(), json!(["body", loc]));
     }
     let r = patch(json!({"country": "zz"})).await;
-    assert_eq!(r.json()["error"]["errors"][0]["msg"], "Country lookup failed");
-    patch(json!({"city": "ä".repeat(255)})).await.assert_status(204);
+    assert_eq!(
+        r.json()["error"]["errors"][0]["msg"],
+        "Country lookup failed"
+    );
+    patch(json!({"city": "ä".repeat(255)}))
+        .await
+        .assert_status(204);
 }
 
 #[tokio::test]
@@ -91,7 +130,10 @@ async fn change_email() {
     let (_, name, _) = app.user("emx").await;
     let _ = name;
     let token = app
-        .password_login("/login", json!({"email": email, "password": "correct horse"}))
+        .password_login(
+            "/login",
+            json!({"email": email, "password": "correct horse"}),
+        )
         .await
         .session_token();
     let app = &app;
@@ -123,14 +165,18 @@ async fn change_username() {
     let app = &app;
     let (_, name, _, password) = app.password_user("ren").await;
     let (_, victim, _, victim_password) = app.password_user("victim").await;
-    let login = |n: &str, p: &str| app.password_login("/login", json!({"username": n, "password": p}));
+    let login =
+        |n: &str, p: &str| app.password_login("/login", json!({"username": n, "password": p}));
     let token = login(&name, &password).await.session_token();
     let other_session = login(&name, &password).await.session_token();
     let victim_token = login(&victim, &victim_password).await.session_token();
     let post = |n: &str, t: &str| {
         let q = serde_urlencoded::to_string([("username", n)]).unwrap();
         let t = t.to_string();
-        async move { app.send(Method::POST, &format!("/me/username?{q}"), Some(&t), None).await }
+        async move {
+            app.send(Method::POST, &format!("/me/username?{q}"), Some(&t), None)
+                .await
+        }
     };
     for bad in ["ab", "a/bcd", ""] {
         let r = post(bad, &token).await;
@@ -142,8 +188,12 @@ async fn change_username() {
     let r = post(&victim.to_lowercase(), &token).await;
     r.assert_status(409);
     assert_eq!(r.error_message(), "Username in use");
-    app.get("/auth/status", Some(&token)).await.assert_status(200);
-    app.get("/auth/status", Some(&victim_token)).await.assert_status(200);
+    app.get("/auth/status", Some(&token))
+        .await
+        .assert_status(200);
+    app.get("/auth/status", Some(&victim_token))
+        .await
+        .assert_status(200);
 
     // a case-only change of one's own name is a rename; a fresh session comes back (B62)
     let renamed = name.to_uppercase();
@@ -151,9 +201,15 @@ async fn change_username() {
     r.assert_status(204);
     assert_eq!(r.text, "");
     let fresh = r.session_token();
-    app.get("/auth/status", Some(&token)).await.assert_status(401);
-    app.get("/auth/status", Some(&other_session)).await.assert_status(401);
-    app.get("/auth/status", Some(&victim_token)).await.assert_status(200);
+    app.get("/auth/status", Some(&token))
+        .await
+        .assert_status(401);
+    app.get("/auth/status", Some(&other_session))
+        .await
+        .assert_status(401);
+    app.get("/auth/status", Some(&victim_token))
+        .await
+        .assert_status(200);
     let me = app.get("/me", Some(&fresh)).await;
     me.assert_status(200);
     assert_eq!(me.json()["username"], json!(renamed));
@@ -162,8 +218,13 @@ async fn change_username() {
     let r = post(&format!("  {brand_new} "), &fresh).await;
     r.assert_status(204);
     let newest = r.session_token();
-    app.get("/auth/status", Some(&fresh)).await.assert_status(401);
-    assert_eq!(app.get("/me", Some(&newest)).await.json()["username"], json!(brand_new));
+    app.get("/auth/status", Some(&fresh))
+        .await
+        .assert_status(401);
+    assert_eq!(
+        app.get("/me", Some(&newest)).await.json()["username"],
+        json!(brand_new)
+    );
     login(&brand_new, &password).await.assert_status(200);
     login(&name, &password).await.assert_status(400);
 }
@@ -172,17 +233,25 @@ async fn change_username() {
 async fn change_password_in_query_or_body() {
     let app = TestApp::spawn().await;
     let (_, name, _, password) = app.password_user("pwc").await;
-    let login = |p: &str| app.password_login("/auth/login", json!({"username": name, "password": p}));
+    let login =
+        |p: &str| app.password_login("/auth/login", json!({"username": name, "password": p}));
     let a = login(&password).await.session_token();
     let b = login(&password).await.session_token();
-    let r = app.send(Method::PUT, "/me/password?password=short", Some(&a), None).await;
+    let r = app
+        .send(Method::PUT, "/me/password?password=short", Some(&a), None)
+        .await;
     r.assert_status(422);
     assert_eq!(r.error_loc(), json!(["query", "password"]));
     let r = app.send(Method::PUT, "/me/password", Some(&a), None).await;
     r.assert_status(422);
     assert_eq!(r.error_loc(), json!(["query", "password"]));
     let r = app
-        .send(Method::PUT, "/me/password?password=new%20password%201", Some(&a), None)
+        .send(
+            Method::PUT,
+            "/me/password?password=new%20password%201",
+            Some(&a),
+            None,
+        )
         .await;
     r.assert_status(200);
     assert_eq!(r.text, "");
@@ -193,12 +262,22 @@ async fn change_password_in_query_or_body() {
 
     // the JSON body form (B27)
     let r = app
-        .send(Method::PUT, "/me/password", Some(&c), Some(json!({"password": "short"})))
+        .send(
+            Method::PUT,
+            "/me/password",
+            Some(&c),
+            Some(json!({"password": "short"})),
+        )
         .await;
     r.assert_status(422);
     assert_eq!(r.error_loc(), json!(["body", "password"]));
     let r = app
-        .send(Method::PUT, "/me/password", Some(&c), Some(json!({"password": "body password"})))
+        .send(
+            Method::PUT,
+            "/me/password",
+            Some(&c),
+            Some(json!({"password": "body password"})),
+        )
         .await;
     r.assert_status(200);
     app.get("/me", Some(&c)).await.assert_status(401);
@@ -220,7 +299,9 @@ async fn log_out_here_or_everywhere() {
     assert!(r.header("content-type").is_none());
     app.get("/me", Some(&a)).await.assert_status(401);
     app.get("/me", Some(&b)).await.assert_status(200);
-    let r = app.send(Method::DELETE, "/me/sessions", Some(&b), None).await;
+    let r = app
+        .send(Method::DELETE, "/me/sessions", Some(&b), None)
+        .await;
     r.assert_status(204);
     assert_eq!(r.text, "");
     app.get("/me", Some(&b)).await.assert_status(401);

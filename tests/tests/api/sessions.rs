@@ -18,7 +18,11 @@ async fn redis_store(lifetime: u64) -> Arc<dyn SessionStore> {
 
 async fn dynamodb_store(lifetime: u64) -> Arc<dyn SessionStore> {
     let table = dynamodb_table().await;
-    Arc::new(DynamoDbSessionStore::new(&sdk_config().await, table, lifetime))
+    Arc::new(DynamoDbSessionStore::new(
+        &sdk_config().await,
+        table,
+        lifetime,
+    ))
 }
 
 /// The behaviour every store must have.
@@ -52,11 +56,17 @@ async fn store_suite(store: Arc<dyn SessionStore>, short_lived: Arc<dyn SessionS
     store.end_all(&alice).await.unwrap();
     assert_eq!(store.touch(&a2).await.unwrap(), None);
     assert_eq!(store.touch(&a3).await.unwrap(), None);
-    assert!(store.touch(&b1).await.unwrap().is_some(), "only alice's sessions end");
+    assert!(
+        store.touch(&b1).await.unwrap().is_some(),
+        "only alice's sessions end"
+    );
     store.end_all(&alice).await.unwrap();
 
     // sliding expiry: a 2 s lifetime survives while used, ends when idle
-    let s = short_lived.create(&SessionData::for_user(&bob)).await.unwrap();
+    let s = short_lived
+        .create(&SessionData::for_user(&bob))
+        .await
+        .unwrap();
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(1200)).await;
         assert!(short_lived.touch(&s).await.unwrap().is_some(), "re-armed");
@@ -83,7 +93,10 @@ async fn parallel_logins(app: TestApp) {
     let (_, name, _, password) = app.password_user("par").await;
     let (_, other, _, other_password) = app.password_user("par2").await;
     let bystander = app
-        .password_login("/login", json!({"username": other, "password": other_password}))
+        .password_login(
+            "/login",
+            json!({"username": other, "password": other_password}),
+        )
         .await
         .session_token();
     let app = Arc::new(app);
@@ -113,7 +126,9 @@ async fn parallel_logins(app: TestApp) {
     for t in &tokens {
         app.get("/auth/status", Some(t)).await.assert_status(401);
     }
-    app.get("/auth/status", Some(&bystander)).await.assert_status(200);
+    app.get("/auth/status", Some(&bystander))
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
