@@ -16,10 +16,13 @@ pub struct OutboxMailer {
 }
 
 impl OutboxMailer {
-    /// Creates the folder if needed, so a wrong path stops the program at start-up.
+    /// Creates the folder if it can. Not fatal when it cannot (e.g. a read-only Lambda
+    /// file system where mail is not this function's business): sending then fails
+    /// with a 503 and a logged cause.
     pub fn new(dir: PathBuf, composer: Composer) -> Result<Self, String> {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("MUISTOT_MAIL: cannot create {}: {e}", dir.display()))?;
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            tracing::warn!(dir = %dir.display(), error = %e, "MUISTOT_MAIL: cannot create the outbox folder");
+        }
         Ok(Self { dir, composer })
     }
 
