@@ -11,6 +11,8 @@ if ! command -v cargo-deny >/dev/null 2>&1; then
   echo "supply-chain: installing cargo-deny"
   cargo install --locked cargo-deny@0.20.2
 fi
+# Every crate of the lock file, for every platform, so the checks below can run offline.
+cargo fetch --locked >/dev/null
 cargo deny --offline check licenses bans sources
 db="$HOME/.cargo/advisory-dbs/advisory-db-3157b0e258782691"
 if [ -d "$db/crates" ]; then

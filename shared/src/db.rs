@@ -225,6 +225,7 @@ mod tests {
         assert!(n > 20, "found {n} statements");
         for (_, sql) in MIGRATIONS {
             for s in statements(sql) {
+                // A separator is a line of its own; comments may mention it.
                 assert!(
                     !s.lines().any(|l| l.trim() == "-- @@"),
                     "separator left in {s}"

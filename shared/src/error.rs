@@ -83,6 +83,9 @@ pub enum ApiError {
     /// committed, so the request guard may run the request again.
     #[error("Service Unavailable")]
     Busy(String),
+    /// The login mail could not be sent; nothing was kept. The cause is logged.
+    #[error("Could not send the e-mail, please try again later")]
+    Mail(String),
     /// A programming or data error; the cause is logged, never returned.
     #[error("Internal Server Error")]
     Internal(String),
@@ -103,7 +106,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) | Self::Mail(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -148,6 +151,10 @@ impl IntoResponse for ApiError {
                     error["request_id"] = json!(id);
                 }
                 json!({ "error": error })
+            }
+            Self::Mail(cause) => {
+                tracing::error!(status = status.as_u16(), cause = %cause, "mail not sent");
+                json!({"error": {"code": status.as_u16(), "message": self.to_string()}})
             }
             Self::Forbidden(message, details) if !details.is_empty() => json!({"error": {
                 "code": status.as_u16(), "message": message, "details": details,

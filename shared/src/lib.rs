@@ -2,13 +2,17 @@
 //! errors, database access, sessions, repositories and one router per resource group.
 
 pub mod auth;
+pub mod aws;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
 pub mod images;
+pub mod mail;
 pub mod models;
+pub mod namegen;
 pub mod openapi;
+pub mod passwords;
 pub mod repos;
 pub mod routes;
 pub mod sessions;

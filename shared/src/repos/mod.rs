@@ -3,6 +3,8 @@
 
 pub mod images;
 pub mod languages;
+pub mod login;
+pub mod me;
 pub mod projects;
 pub mod row;
 pub mod sites;

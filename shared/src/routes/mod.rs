@@ -2,6 +2,8 @@
 //! [`service`]; the local server merges all of them. Same code path in both.
 
 pub mod common;
+pub mod login;
+pub mod me;
 pub mod projects;
 
 use std::time::Duration;
@@ -29,15 +31,19 @@ pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 pub enum Group {
     Common,
     Projects,
+    Login,
+    Me,
 }
 
 impl Group {
-    pub const ALL: &'static [Group] = &[Group::Common, Group::Projects];
+    pub const ALL: &'static [Group] = &[Group::Common, Group::Projects, Group::Login, Group::Me];
 
     fn routes(self) -> Router<AppState> {
         match self {
             Group::Common => common::router(),
             Group::Projects => projects::router(),
+            Group::Login => login::router(),
+            Group::Me => me::router(),
         }
     }
 }

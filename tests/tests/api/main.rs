@@ -3,8 +3,11 @@
 mod common;
 mod faults;
 mod limits;
+mod login;
+mod me;
 mod migrations;
 mod openapi;
 mod projects;
 mod redis_sessions;
 mod security;
+mod sessions;
