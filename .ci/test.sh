@@ -15,8 +15,10 @@ export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:${MOTO_PORT:-5055}
 status=0
 cargo test --workspace --locked "$@" || status=$?
 
-# Each test binary creates its own database named muistot_test_<pid>_…; drop what is left.
+# Each test binary creates its own database named muistot_test_<pid>_…; drop those whose
+# process has ended (a concurrent run's databases are left alone).
 for db in $(mysql -h127.0.0.1 -uroot -N -e "SHOW DATABASES LIKE 'muistot\_test\_%'"); do
-  mysql -h127.0.0.1 -uroot -e "DROP DATABASE \`$db\`"
+  pid=$(echo "$db" | cut -d_ -f3)
+  if [ ! -d "/proc/$pid" ]; then mysql -h127.0.0.1 -uroot -e "DROP DATABASE \`$db\`"; fi
 done
 exit $status
