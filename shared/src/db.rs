@@ -120,6 +120,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_routines",
         include_str!("../migrations/0002_routines.sql"),
     ),
+    (
+        "0003_login_attempts",
+        include_str!("../migrations/0003_login_attempts.sql"),
+    ),
 ];
 
 /// Splits a migration file on its `-- @@` separator lines.

@@ -8,6 +8,7 @@ pub mod me;
 pub mod projects;
 pub mod row;
 pub mod sites;
+pub mod throttle;
 pub mod users;
 
 /// Who is asking, as the repositories need it.

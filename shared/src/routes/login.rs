@@ -17,7 +17,10 @@ use crate::{
     http::{ApiJson, QueryMap, Reply},
     mail::{Lang, LoginMail},
     namegen, passwords,
-    repos::login::{self, Account},
+    repos::{
+        login::{self, Account},
+        throttle,
+    },
     sessions::{token, SessionData},
     state::AppState,
     validation::{self, Username},
@@ -94,19 +97,26 @@ async fn password_login(
     ApiJson(body): ApiJson<LoginIn>,
 ) -> ApiResult<Response> {
     let root = |msg: &str| ApiError::validation(&["body", "__root__"], msg, "value_error");
-    let account = match (&body.username, &body.email) {
+    let subject = match (&body.username, &body.email) {
         (None, None) => return Err(root("Identifier Required")),
         (Some(_), Some(_)) => return Err(root("Only one identifier allowed")),
-        (Some(name), None) => {
-            let mut conn = state.db().conn().await?;
-            login::by_username(&mut conn, name).await?
-        }
+        (Some(name), None) => name.clone(),
         (None, Some(raw)) => {
-            let email = validation::email(&["body", "email"], raw)
-                .map_err(|e| ApiError::Validation(vec![e]))?;
-            let mut conn = state.db().conn().await?;
-            login::by_email(&mut conn, &email, false).await?
+            validation::email(&["body", "email"], raw).map_err(|e| ApiError::Validation(vec![e]))?
         }
+    };
+    if subject.chars().count() > 255 {
+        // Longer than any stored username or e-mail: no such account.
+        return Err(ApiError::BadRequest("Bad Request".into()));
+    }
+    let mut conn = state.db().conn().await?;
+    if throttle::count_attempt(&mut conn, &subject).await? > throttle::MAX_ATTEMPTS {
+        return Err(ApiError::TooManyRequests);
+    }
+    let account = if body.username.is_some() {
+        login::by_username(&mut conn, &subject).await?
+    } else {
+        login::by_email(&mut conn, &subject, false).await?
     };
     // Unknown users cost the same bcrypt work as known ones (B32).
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
@@ -118,7 +128,7 @@ async fn password_login(
     if !account.verified {
         return Err(ApiError::forbidden("Not verified"));
     }
-    let mut conn = state.db().conn().await?;
+    throttle::clear(&mut conn, &subject).await?;
     let key = start_session(&state, &mut conn, account.id, &account.username).await?;
     Ok(session_response(StatusCode::OK, &key))
 }

@@ -113,3 +113,91 @@ async fn cors_allows_only_configured_origins_in_production() {
         .get("access-control-allow-origin")
         .is_none());
 }
+
+/// Parallel guesses cannot get past the password-login limit: of 20 concurrent wrong
+/// attempts exactly 10 are checked, the rest are 429; the right password is then refused
+/// too until the window passes; other accounts are unaffected; unknown names behave alike.
+#[tokio::test]
+async fn password_login_limit_holds_under_parallel_requests() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let (_, name, _, password) = app.password_user("guessed").await;
+    let (_, other, _, other_password) = app.password_user("bystander").await;
+    let ghost = unique_name("ghost");
+    for subject in [name.clone(), ghost] {
+        let mut handles = Vec::new();
+        for i in 0..20 {
+            let app = app.clone();
+            let body = json!({"username": subject, "password": format!("wrong-{i}")});
+            handles.push(tokio::spawn(async move {
+                app.password_login("/login", body).await.status.as_u16()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for h in handles {
+            statuses.push(h.await.unwrap());
+        }
+        statuses.sort();
+        let checked = statuses.iter().filter(|s| **s == 400).count();
+        let limited = statuses.iter().filter(|s| **s == 429).count();
+        assert_eq!((checked, limited), (10, 10), "{subject}: {statuses:?}");
+    }
+    let r = app
+        .password_login("/login", json!({"username": name, "password": password}))
+        .await;
+    r.assert_status(429);
+    assert_eq!(r.json()["error"]["message"], "Too Many Requests");
+    // the same account under another spelling of its name is the same subject
+    app.password_login(
+        "/auth/login",
+        json!({"username": name.to_uppercase(), "password": "x"}),
+    )
+    .await
+    .assert_status(429);
+    app.password_login(
+        "/login",
+        json!({"username": other, "password": other_password}),
+    )
+    .await
+    .assert_status(200);
+}
+
+/// The e-mail link limit holds under parallel requests: one mail, the rest 429.
+#[tokio::test]
+async fn email_login_limit_holds_under_parallel_requests() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let email = format!("{}@example.com", unique_name("parallel").replace('#', ""));
+    let mut handles = Vec::new();
+    for _ in 0..10 {
+        let app = app.clone();
+        let path = format!("/login/email-only?email={}", email.replace('@', "%40"));
+        handles.push(tokio::spawn(async move {
+            app.send(Method::POST, &path, None, None)
+                .await
+                .status
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        9,
+        "{statuses:?}"
+    );
+    assert_eq!(app.outbox_mails_to(&email).len(), 1);
+    let mut c = app.db().await;
+    let accounts: i64 = c
+        .exec_first("SELECT COUNT(*) FROM users WHERE email = ?", (&email,))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(accounts, 1);
+}

@@ -1,0 +1,35 @@
+//! The password-login limit: at most [`MAX_ATTEMPTS`] attempts per identifier in a
+//! [`WINDOW_MINUTES`]-minute window. Counted before the password is checked, in one atomic
+//! statement, so parallel guesses cannot slip past it; unknown identifiers are counted
+//! the same way, so the limit reveals nothing about which accounts exist.
+
+use mysql_async::prelude::*;
+
+use crate::error::ApiError;
+
+pub const MAX_ATTEMPTS: i64 = 10;
+pub const WINDOW_MINUTES: i64 = 15;
+
+/// Counts one attempt for `subject`; returns the number made in the current window,
+/// this one included. Runs outside the request's transaction so that it always sticks.
+pub async fn count_attempt(conn: &mut mysql_async::Conn, subject: &str) -> Result<i64, ApiError> {
+    // MariaDB applies the assignments left to right: `attempts` still sees the old window.
+    conn.exec_drop(
+        "INSERT INTO login_attempts (subject, window_start, attempts)
+         VALUES (:s, UTC_TIMESTAMP(), LAST_INSERT_ID(1))
+         ON DUPLICATE KEY UPDATE
+           attempts = LAST_INSERT_ID(IF(window_start < UTC_TIMESTAMP() - INTERVAL :w MINUTE, 1, attempts + 1)),
+           window_start = IF(window_start < UTC_TIMESTAMP() - INTERVAL :w MINUTE, UTC_TIMESTAMP(), window_start)",
+        params! {"s" => subject, "w" => WINDOW_MINUTES},
+    )
+    .await?;
+    let n: Option<i64> = conn.query_first("SELECT LAST_INSERT_ID()").await?;
+    n.ok_or_else(|| ApiError::internal("no attempt count"))
+}
+
+/// A successful login clears the count.
+pub async fn clear(conn: &mut mysql_async::Conn, subject: &str) -> Result<(), ApiError> {
+    conn.exec_drop("DELETE FROM login_attempts WHERE subject = ?", (subject,))
+        .await?;
+    Ok(())
+}
