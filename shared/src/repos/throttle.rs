@@ -1,7 +1,10 @@
-//! The password-login limit: at most [`MAX_ATTEMPTS`] attempts per identifier in a
-//! [`WINDOW_MINUTES`]-minute window. Counted before the password is checked, in one atomic
-//! statement, so parallel guesses cannot slip past it; unknown identifiers are counted
-//! the same way, so the limit reveals nothing about which accounts exist.
+//! The password-login limit: at most [`MAX_ATTEMPTS`] failed attempts per identifier in a
+//! [`WINDOW_MINUTES`]-minute window. Each failure is counted in one atomic statement and
+//! only failures within the limit are answered as such, so parallel guesses cannot get
+//! more answers than the limit; once it is reached even the right password is refused.
+//! Successful logins are not counted (many parallel logins of one user are fine), and
+//! unknown identifiers are counted like known ones, so the limit reveals nothing about
+//! which accounts exist.
 
 use mysql_async::prelude::*;
 
@@ -10,9 +13,21 @@ use crate::error::ApiError;
 pub const MAX_ATTEMPTS: i64 = 10;
 pub const WINDOW_MINUTES: i64 = 15;
 
-/// Counts one attempt for `subject`; returns the number made in the current window,
+/// Failed attempts for `subject` in the current window.
+pub async fn failures(conn: &mut mysql_async::Conn, subject: &str) -> Result<i64, ApiError> {
+    let n: Option<i64> = conn
+        .exec_first(
+            "SELECT attempts FROM login_attempts
+             WHERE subject = :s AND window_start >= UTC_TIMESTAMP() - INTERVAL :w MINUTE",
+            params! {"s" => subject, "w" => WINDOW_MINUTES},
+        )
+        .await?;
+    Ok(n.unwrap_or(0))
+}
+
+/// Counts one failed attempt for `subject`; returns the number in the current window,
 /// this one included. Runs outside the request's transaction so that it always sticks.
-pub async fn count_attempt(conn: &mut mysql_async::Conn, subject: &str) -> Result<i64, ApiError> {
+pub async fn count_failure(conn: &mut mysql_async::Conn, subject: &str) -> Result<i64, ApiError> {
     // MariaDB applies the assignments left to right: `attempts` still sees the old window.
     conn.exec_drop(
         "INSERT INTO login_attempts (subject, window_start, attempts)

@@ -110,7 +110,7 @@ async fn password_login(
         return Err(ApiError::BadRequest("Bad Request".into()));
     }
     let mut conn = state.db().conn().await?;
-    if throttle::count_attempt(&mut conn, &subject).await? > throttle::MAX_ATTEMPTS {
+    if throttle::failures(&mut conn, &subject).await? >= throttle::MAX_ATTEMPTS {
         return Err(ApiError::TooManyRequests);
     }
     let account = if body.username.is_some() {
@@ -123,8 +123,21 @@ async fn password_login(
     let ok = passwords::verify(body.password, hash, state.config().bcrypt_cost).await?;
     let account = match account {
         Some(a) if ok => a,
-        _ => return Err(ApiError::BadRequest("Bad Request".into())),
+        _ => {
+            // Only failures within the limit get an answer about the password (§ throttle).
+            return Err(
+                if throttle::count_failure(&mut conn, &subject).await? > throttle::MAX_ATTEMPTS {
+                    ApiError::TooManyRequests
+                } else {
+                    ApiError::BadRequest("Bad Request".into())
+                },
+            );
+        }
     };
+    // Guesses made in parallel may have used up the limit meanwhile.
+    if throttle::failures(&mut conn, &subject).await? >= throttle::MAX_ATTEMPTS {
+        return Err(ApiError::TooManyRequests);
+    }
     if !account.verified {
         return Err(ApiError::forbidden("Not verified"));
     }
