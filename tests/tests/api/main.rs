@@ -1,6 +1,7 @@
 //! One integration-test binary (keeps link time down); a module per resource group.
 
 mod common;
+mod concurrency;
 mod faults;
 mod limits;
 mod login;
