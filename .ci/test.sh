@@ -4,21 +4,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 source .ci/services.sh
+# The OpenAPI document is validated by the reference validator (PyPI).
+python3 -c "import openapi_spec_validator" 2>/dev/null || python3 -m pip install -q openapi-spec-validator
 # Build output lives outside the clone so that later runs reuse it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/muistot/target}"
 export MUISTOT_TEST_DATABASE_URL="${MUISTOT_TEST_DATABASE_URL:-mysql://root@127.0.0.1:3306}"
 export MUISTOT_TEST_REDIS_URL="${MUISTOT_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}"
 export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:${MOTO_PORT:-5055}}"
-# moto accepts any credentials; the SDK still wants a region and some.
-export AWS_REGION="${AWS_REGION:-eu-north-1}"
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
-export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
 
 status=0
 cargo test --workspace --locked "$@" || status=$?
 
-# Each test binary creates its own database named muistot_test_<pid>_…; drop what is left.
+# Each test binary creates its own database named muistot_test_<pid>_…; drop those whose
+# process has ended (a concurrent run's databases are left alone).
 for db in $(mysql -h127.0.0.1 -uroot -N -e "SHOW DATABASES LIKE 'muistot\_test\_%'"); do
-  mysql -h127.0.0.1 -uroot -e "DROP DATABASE \`$db\`"
+  pid=$(echo "$db" | cut -d_ -f3)
+  if [ ! -d "/proc/$pid" ]; then mysql -h127.0.0.1 -uroot -e "DROP DATABASE \`$db\`"; fi
 done
 exit $status

@@ -110,6 +110,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(overrides: Env) -> Self {
+        logs::capture();
         let images_dir = Arc::new(
             tempfile::Builder::new()
                 .prefix("muistot-test")
@@ -137,7 +138,7 @@ impl TestApp {
         let config =
             Config::from_lookup(|k| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
                 .expect("test configuration");
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let server_config = config.clone();
         std::thread::spawn(move || {
@@ -160,8 +161,10 @@ impl TestApp {
                 }
             });
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(30))
+        // Awaited, not blocked on: the test's own runtime may be serving a proxy meanwhile.
+        let addr = tokio::time::timeout(Duration::from_secs(30), addr_rx)
+            .await
+            .expect("server start timed out")
             .expect("server started");
         Self {
             addr,
@@ -190,6 +193,14 @@ impl TestApp {
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
         Resp::from(self.req(Method::GET, path, token).send().await.unwrap()).await
+    }
+
+    /// GET with an `Accept-Language` header.
+    pub async fn get_lang(&self, path: &str, token: Option<&str>, lang: &str) -> Resp {
+        let r = self
+            .req(Method::GET, path, token)
+            .header("Accept-Language", lang);
+        Resp::from(r.send().await.unwrap()).await
     }
 
     pub async fn send(
@@ -317,5 +328,337 @@ impl Resp {
             self.text
         );
         self
+    }
+}
+
+/// A TCP proxy the test controls, to put between the app and a dependency and cut it.
+pub mod proxy {
+    use std::{
+        net::SocketAddr,
+        sync::{
+            atomic::{AtomicU8, Ordering},
+            Arc,
+        },
+    };
+    use tokio::{
+        io::AsyncWriteExt,
+        net::{TcpListener, TcpStream},
+        sync::watch,
+    };
+
+    const OPEN: u8 = 0;
+    const CUT: u8 = 1;
+    const STALL: u8 = 2;
+
+    pub struct Proxy {
+        pub addr: SocketAddr,
+        mode: Arc<AtomicU8>,
+        generation: watch::Sender<u64>,
+    }
+
+    impl Proxy {
+        /// Listens on 127.0.0.1:0 and forwards every connection to `target`.
+        pub async fn start(target: SocketAddr) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mode = Arc::new(AtomicU8::new(OPEN));
+            let (generation, _) = watch::channel(0u64);
+            let m = mode.clone();
+            let gen_tx = generation.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Ok((mut client, _)) = listener.accept().await else {
+                        return;
+                    };
+                    match m.load(Ordering::SeqCst) {
+                        CUT => {
+                            let _ = client.shutdown().await;
+                            continue;
+                        }
+                        STALL => {
+                            // Accept and say nothing: the peer waits until its own timeout.
+                            let mut rx = gen_tx.subscribe();
+                            tokio::spawn(async move {
+                                let _ = rx.changed().await;
+                                drop(client);
+                            });
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    let mut rx = gen_tx.subscribe();
+                    tokio::spawn(async move {
+                        let Ok(mut server) = TcpStream::connect(target).await else {
+                            return;
+                        };
+                        tokio::select! {
+                            biased;
+                            _ = rx.changed() => {}
+                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        }
+                    });
+                }
+            });
+            Self {
+                addr,
+                mode,
+                generation,
+            }
+        }
+
+        /// Drops every open connection and refuses new ones.
+        pub async fn cut(&self) {
+            self.mode.store(CUT, Ordering::SeqCst);
+            self.generation.send_modify(|g| *g += 1);
+            // Let the forwarding tasks see the change before the test goes on.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        /// Drops open connections; new ones are accepted but never answered.
+        pub async fn stall(&self) {
+            self.mode.store(STALL, Ordering::SeqCst);
+            self.generation.send_modify(|g| *g += 1);
+            // Let the forwarding tasks see the change before the test goes on.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+
+        pub async fn restore(&self) {
+            self.mode.store(OPEN, Ordering::SeqCst);
+            self.generation.send_modify(|g| *g += 1);
+            // Let the forwarding tasks see the change before the test goes on.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Everything the code under test logs, captured in memory (debug level for our crates)
+/// so tests can check that no secret ever reaches the logs.
+pub mod logs {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn buffer() -> &'static Buffer {
+        static BUF: OnceLock<Buffer> = OnceLock::new();
+        BUF.get_or_init(|| {
+            let buf = Buffer::default();
+            let writer = buf.clone();
+            let _ = tracing_subscriber::fmt()
+                .json()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(
+                    "debug,muistot=trace,tower_http=debug,hyper=info,h2=info,rustls=info,aws_smithy_runtime=info,aws_config=info",
+                ))
+                .with_writer(move || writer.clone())
+                .try_init();
+            buf
+        })
+    }
+
+    /// Starts capturing (idempotent); call before spawning the app under test.
+    pub fn capture() {
+        buffer();
+    }
+
+    /// All log output so far.
+    pub fn text() -> String {
+        String::from_utf8_lossy(&buffer().0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Login, mail and AWS (moto) helpers.
+
+/// moto's server (started by `.ci/services.sh`).
+pub fn moto_url() -> String {
+    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:5055".into())
+}
+
+/// Environment that points a test server's AWS clients at moto with dummy credentials.
+pub fn aws_env() -> Env {
+    vec![
+        ("AWS_ENDPOINT_URL", moto_url()),
+        ("AWS_REGION", "eu-north-1".into()),
+        ("AWS_ACCESS_KEY_ID", "test".into()),
+        ("AWS_SECRET_ACCESS_KEY", "test".into()),
+    ]
+}
+
+/// The SDK configuration the test server gets from [`aws_env`], for the tests' own clients.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    let env = aws_env();
+    let config = Config::from_lookup(|k| {
+        env.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("aws test configuration");
+    muistot::aws::sdk_config(&config).await
+}
+
+/// A fresh DynamoDB session table on moto (key schema of the deployment template).
+pub async fn dynamodb_table() -> String {
+    let table = unique("sessions");
+    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
+    muistot::sessions::DynamoDbSessionStore::create_table(&client, &table)
+        .await
+        .expect("create the session table on moto");
+    table
+}
+
+/// [`aws_env`] plus DynamoDB sessions in a fresh table.
+pub async fn dynamodb_env() -> Env {
+    let mut env = aws_env();
+    env.push((
+        "MUISTOT_SESSIONS",
+        format!("dynamodb://{}", dynamodb_table().await),
+    ));
+    env
+}
+
+/// A sender address that SES on moto accepts (identities are verified at once).
+pub async fn ses_sender() -> String {
+    let sender = format!("{}@muistot-test.example", unique("sender"));
+    let client = aws_sdk_sesv2::Client::new(&sdk_config().await);
+    client
+        .create_email_identity()
+        .email_identity(&sender)
+        .send()
+        .await
+        .expect("create the SES identity on moto");
+    sender
+}
+
+/// Every message SES on moto has accepted for `recipient` (HTML body), oldest first.
+pub async fn ses_messages_to(recipient: &str) -> Vec<Value> {
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.to_string().contains(recipient))
+        .collect()
+}
+
+/// The `user`, `token`, `verified` of the first `#email-login:` link in a mail's text
+/// (plain or HTML).
+pub fn login_link(mail: &str) -> Option<(String, String, String)> {
+    let start = mail.find("#email-login:")? + "#email-login:".len();
+    let rest = &mail[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
+    let query = rest[..end].replace("&amp;", "&");
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&query).ok()?;
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    Some((get("user")?, get("token")?, get("verified")?))
+}
+
+/// A username valid under the UID rule and unique within the run.
+pub fn unique_name(prefix: &str) -> String {
+    format!(
+        "{prefix}#{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    )
+}
+
+impl TestApp {
+    /// The outbox folder of the default mailer.
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self.images_dir.path().join("outbox")
+    }
+
+    /// The `.eml` files in the outbox addressed to `recipient`, oldest first.
+    pub fn outbox_mails_to(&self, recipient: &str) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(self.outbox()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<_> = dir
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .filter(|m| m.contains(&format!("\r\nTo: {recipient}\r\n")))
+            .collect()
+    }
+
+    /// Inserts a user with a bcrypt password (cost 4); returns its id.
+    pub async fn create_user_with_password(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+        verified: bool,
+    ) -> i32 {
+        let hash = muistot::passwords::hash(password.to_string(), 4)
+            .await
+            .unwrap();
+        let mut c = self.db().await;
+        c.exec_first(
+            "INSERT INTO users (username, email, password_hash, verified) VALUES (?, ?, ?, ?) \
+             RETURNING id",
+            (username, email, hash.as_bytes(), verified),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+    }
+
+    /// `POST path` with a password-login body.
+    pub async fn password_login(&self, path: &str, body: Value) -> Resp {
+        self.send(Method::POST, path, None, Some(body)).await
+    }
+
+    /// A verified user with a password: (id, username, email, password).
+    pub async fn password_user(&self, prefix: &str) -> (i32, String, String, String) {
+        let name = unique_name(prefix);
+        let email = format!("{}@example.com", unique(prefix));
+        let password = "correct horse".to_string();
+        let id = self
+            .create_user_with_password(&name, &email, &password, true)
+            .await;
+        (id, name, email, password)
+    }
+}
+
+impl Resp {
+    /// The token of a login response's `Authorization: bearer <token>` header.
+    #[track_caller]
+    pub fn session_token(&self) -> String {
+        let value = self
+            .header("authorization")
+            .unwrap_or_else(|| panic!("no Authorization header: {self:?}"));
+        value
+            .strip_prefix("bearer ")
+            .unwrap_or_else(|| panic!("not `bearer <token>`: {value}"))
+            .to_string()
     }
 }

@@ -26,6 +26,19 @@ pub enum ImagesConfig {
     S3 { bucket: String },
 }
 
+/// Settings of the AWS SDK read through the same lookup as the rest, so a test server can
+/// point its own clients at moto. Unset values fall back to the SDK's default chain
+/// (in Lambda: the function's region and role).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AwsConfig {
+    /// `AWS_ENDPOINT_URL`: one endpoint for every AWS service (moto in tests).
+    pub endpoint_url: Option<String>,
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`).
+    pub region: Option<String>,
+    /// `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), when both are set.
+    pub credentials: Option<(Secret, Secret, Option<Secret>)>,
+}
+
 /// A secret that never appears in `Debug` output or logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -68,6 +81,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Seconds a database or session-store call may take before the request gets a 503.
     pub io_timeout_secs: u64,
+    /// Seconds one request may take in all (retries included) before it is a 503.
+    pub request_timeout_secs: u64,
+    pub aws: AwsConfig,
 }
 
 /// A configuration value that could not be used; names the variable and why.
@@ -197,6 +213,23 @@ impl Config {
             public_url: get("MUISTOT_PUBLIC_URL").map(|s| s.trim_end_matches('/').to_string()),
             cors_origins: list("MUISTOT_CORS_ORIGINS", "*"),
             io_timeout_secs: parse_num(get("MUISTOT_IO_TIMEOUT"), "MUISTOT_IO_TIMEOUT", 5)? as u64,
+            request_timeout_secs: parse_num(
+                get("MUISTOT_REQUEST_TIMEOUT"),
+                "MUISTOT_REQUEST_TIMEOUT",
+                10,
+            )? as u64,
+            aws: AwsConfig {
+                endpoint_url: get("AWS_ENDPOINT_URL"),
+                region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
+                credentials: match (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+                    (Some(id), Some(secret)) => Some((
+                        Secret::new(id),
+                        Secret::new(secret),
+                        get("AWS_SESSION_TOKEN").map(Secret::new),
+                    )),
+                    _ => None,
+                },
+            },
         })
     }
 }

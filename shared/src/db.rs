@@ -24,6 +24,9 @@ impl Db {
             // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed:
             // publish answers 204 vs 304 from that (SCHEMA.md §0).
             .client_found_rows(false)
+            // Stay on the configured address: by default the driver switches to the
+            // server's Unix socket when it finds one, which bypasses proxies and TLS.
+            .prefer_socket(false)
             .init(vec![
                 "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
                 "SET time_zone = '+00:00'",
@@ -107,7 +110,7 @@ pub fn classify(e: mysql_async::Error) -> ApiError {
                 "value too long for storage",
                 "value_error.any_str.max_length",
             ),
-            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Unavailable(format!("database busy: {e}")),
+            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Busy(format!("database busy: {e}")),
             _ => ApiError::Internal(format!("database error: {e}")),
         },
         mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => {
@@ -122,6 +125,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0002_routines",
         include_str!("../migrations/0002_routines.sql"),
+    ),
+    (
+        "0003_login_attempts",
+        include_str!("../migrations/0003_login_attempts.sql"),
     ),
 ];
 
@@ -198,16 +205,22 @@ async fn repair_audit_foreign_keys(conn: &mut Conn) -> Result<(), ApiError> {
     for (table, constraint, column, ref_table, ref_column) in rows {
         // Identifiers come from information_schema of our own fixed tables; quote anyway.
         let q = |s: &str| format!("`{}`", s.replace('`', "``"));
-        let sql = format!(
-            "ALTER TABLE {t} DROP FOREIGN KEY {c}, ADD CONSTRAINT {c} FOREIGN KEY ({col}) \
-             REFERENCES {rt} ({rc}) ON DELETE CASCADE",
+        // MariaDB cannot drop and re-add a constraint of the same name in one ALTER.
+        conn.query_drop(format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            q(&table),
+            q(&constraint)
+        ))
+        .await?;
+        conn.query_drop(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {c} FOREIGN KEY ({col}) REFERENCES {rt} ({rc}) ON DELETE CASCADE",
             t = q(&table),
             c = q(&constraint),
             col = q(&column),
             rt = q(&ref_table),
             rc = q(&ref_column),
-        );
-        conn.query_drop(sql).await?;
+        ))
+        .await?;
     }
     Ok(())
 }
@@ -222,6 +235,7 @@ mod tests {
         assert!(n > 20, "found {n} statements");
         for (_, sql) in MIGRATIONS {
             for s in statements(sql) {
+                // A separator is a line of its own; comments may mention it.
                 assert!(
                     !s.lines().any(|l| l.trim() == "-- @@"),
                     "separator left in {s}"

@@ -9,12 +9,38 @@ use serde::Serialize;
 use serde_json::json;
 
 /// One violated input rule, in the pydantic-like shape of API.md §0.6.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FieldError {
+    /// Where: `"path"`, `"query"` or `"body"`, then field names and list positions.
+    #[schema(example = json!(["body", "info", "lang"]))]
     pub loc: Vec<String>,
     pub msg: String,
     #[serde(rename = "type")]
+    #[schema(example = "value_error.str.regex")]
     pub kind: String,
+}
+
+/// The error envelope every failure answers with (API.md §0.6).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": 404, "message": "Site not found"}}))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// Equal to the HTTP status.
+    pub code: u16,
+    pub message: String,
+    /// Further lines of the error text, when it had several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Vec<String>>,
+    /// One entry per violated rule (422 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+    /// Id of the request in the service's logs (5xx only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl FieldError {
@@ -53,6 +79,13 @@ pub enum ApiError {
     /// A dependency (database, session store, mail) is unreachable or timed out.
     #[error("Service Unavailable")]
     Unavailable(String),
+    /// The database gave up on lock contention (deadlock, lock wait timeout); nothing was
+    /// committed, so the request guard may run the request again.
+    #[error("Service Unavailable")]
+    Busy(String),
+    /// The login mail could not be sent; nothing was kept. The cause is logged.
+    #[error("Could not send the e-mail, please try again later")]
+    Mail(String),
     /// A programming or data error; the cause is logged, never returned.
     #[error("Internal Server Error")]
     Internal(String),
@@ -73,7 +106,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) | Self::Mail(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,18 +141,33 @@ impl IntoResponse for ApiError {
                 "message": "request validation error",
                 "errors": errors,
             }}),
-            Self::Unavailable(cause) | Self::Internal(cause) => {
-                // Causes go to the log with the request id (set on the span), never to the client.
-                tracing::error!(status = status.as_u16(), cause = %cause, "request failed");
+            Self::Unavailable(cause) | Self::Internal(cause) | Self::Busy(cause) => {
+                // Causes go to the log with the request id, never to the client.
+                let request_id = crate::http::guard::current_request_id();
+                tracing::error!(status = status.as_u16(), cause = %cause, request_id = ?request_id, "request failed");
                 let message = status.canonical_reason().unwrap_or("Error");
-                json!({"error": {"code": status.as_u16(), "message": message}})
+                let mut error = json!({"code": status.as_u16(), "message": message});
+                if let Some(id) = request_id {
+                    error["request_id"] = json!(id);
+                }
+                json!({ "error": error })
+            }
+            Self::Mail(cause) => {
+                tracing::error!(status = status.as_u16(), cause = %cause, "mail not sent");
+                json!({"error": {"code": status.as_u16(), "message": self.to_string()}})
             }
             Self::Forbidden(message, details) if !details.is_empty() => json!({"error": {
                 "code": status.as_u16(), "message": message, "details": details,
             }}),
             other => json!({"error": {"code": status.as_u16(), "message": other.to_string()}}),
         };
+        let retryable = matches!(self, Self::Busy(_));
         let mut response = (status, Json(body)).into_response();
+        if retryable {
+            response
+                .extensions_mut()
+                .insert(crate::http::guard::Retryable);
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()

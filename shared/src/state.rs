@@ -7,7 +7,8 @@ use crate::{
     db::Db,
     error::ApiError,
     images::{DirImageStore, ImageStore, S3ImageStore},
-    sessions::{MemorySessionStore, RedisSessionStore, SessionStore},
+    mail::Mailer,
+    sessions::{DynamoDbSessionStore, MemorySessionStore, RedisSessionStore, SessionStore},
 };
 
 #[derive(Clone)]
@@ -18,6 +19,7 @@ struct Inner {
     db: Db,
     sessions: Arc<dyn SessionStore>,
     images: Arc<dyn ImageStore>,
+    mailer: Arc<dyn Mailer>,
 }
 
 /// Why the state could not be built; printed as one line at start-up.
@@ -31,6 +33,8 @@ pub enum InitError {
     Sessions(String),
     #[error("MUISTOT_IMAGES: {0}")]
     Images(String),
+    #[error("MUISTOT_MAIL: {0}")]
+    Mail(String),
 }
 
 impl AppState {
@@ -44,6 +48,12 @@ impl AppState {
             // Not fatal: the pool reconnects when the database comes back.
             tracing::warn!(error = %e, "database not reachable at start-up");
         }
+        // One SDK configuration for every AWS client, loaded only when a store needs it.
+        let aws = if crate::aws::needed(&config) {
+            Some(crate::aws::sdk_config(&config).await)
+        } else {
+            None
+        };
         let sessions: Arc<dyn SessionStore> = match &config.sessions {
             SessionsConfig::Redis(url) => Arc::new(
                 RedisSessionStore::connect(url, config.session_lifetime_secs, timeout)
@@ -53,25 +63,32 @@ impl AppState {
             SessionsConfig::Memory => {
                 Arc::new(MemorySessionStore::new(config.session_lifetime_secs))
             }
-            SessionsConfig::DynamoDb { .. } => {
-                return Err(InitError::Sessions(
-                    "the DynamoDB session store is not available in this build yet".into(),
-                ))
-            }
+            SessionsConfig::DynamoDb { table } => match &aws {
+                Some(aws) => Arc::new(DynamoDbSessionStore::new(
+                    aws,
+                    table.clone(),
+                    config.session_lifetime_secs,
+                )),
+                None => return Err(InitError::Sessions("no AWS configuration".into())),
+            },
         };
+        let mailer = crate::mail::from_config(&config, aws.as_ref())
+            .await
+            .map_err(InitError::Mail)?;
         let images: Arc<dyn ImageStore> = match &config.images {
             ImagesConfig::Dir(path) => Arc::new(DirImageStore::new(path.clone())),
-            ImagesConfig::S3 { bucket } => {
-                let sdk = crate::aws::aws_config().await;
-                if sdk.region().is_none() {
+            ImagesConfig::S3 { bucket } => match &aws {
+                Some(sdk) if sdk.region().is_some() => {
+                    Arc::new(S3ImageStore::new(sdk, bucket.clone()))
+                }
+                _ => {
                     return Err(InitError::Images(
                         "s3:// needs an AWS region (set AWS_REGION)".into(),
-                    ));
+                    ))
                 }
-                Arc::new(S3ImageStore::new(&sdk, bucket.clone()))
-            }
+            },
         };
-        Ok(Self::from_parts(config, db, sessions, images))
+        Ok(Self::from_parts(config, db, sessions, images, mailer))
     }
 
     pub fn from_parts(
@@ -79,12 +96,14 @@ impl AppState {
         db: Db,
         sessions: Arc<dyn SessionStore>,
         images: Arc<dyn ImageStore>,
+        mailer: Arc<dyn Mailer>,
     ) -> Self {
         Self(Arc::new(Inner {
             config,
             db,
             sessions,
             images,
+            mailer,
         }))
     }
 
@@ -99,6 +118,9 @@ impl AppState {
     }
     pub fn images(&self) -> &Arc<dyn ImageStore> {
         &self.0.images
+    }
+    pub fn mailer(&self) -> &dyn Mailer {
+        self.0.mailer.as_ref()
     }
 }
 

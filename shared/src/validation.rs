@@ -261,9 +261,9 @@ pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 pub fn parse_bool_value(v: &serde_json::Value) -> Option<bool> {
     match v {
         serde_json::Value::Bool(b) => Some(*b),
-        serde_json::Value::Number(n) => match n.as_f64() {
-            Some(1.0) => Some(true),
-            Some(0.0) => Some(false),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(1) => Some(true),
+            Some(0) => Some(false),
             _ => None,
         },
         serde_json::Value::String(s) => parse_bool_str(s),
@@ -320,6 +320,35 @@ pub fn email(loc: Loc, raw: &str) -> Result<String, FieldError> {
         return Err(invalid());
     }
     Ok(format!("{local}@{}", domain.to_lowercase()))
+}
+
+/// Characters the `user_personal_data.country` column holds.
+pub const COUNTRY_COLUMN_CHARS: usize = 5;
+
+/// A `COUNTRY` (§0.3, B29 decided): ISO 3166-1 alpha-2 or alpha-3, or an ISO 3166-2
+/// subdivision code, any case. Kept as the upper-case alpha-2 code, or as the subdivision
+/// code when it fits the 5-character column (`FI-01`); a longer subdivision code
+/// (`GB-ENG`) is kept as its country's alpha-2 code.
+pub fn country(loc: Loc, raw: &str) -> Result<String, FieldError> {
+    let failed = || err(loc, "Country lookup failed", "value_error");
+    let upper = raw.to_ascii_uppercase();
+    if !(2..=6).contains(&upper.len()) || !upper.is_ascii() {
+        return Err(failed());
+    }
+    if upper.contains('-') {
+        let sub = rust_iso3166::iso3166_2::from_code(&upper).ok_or_else(failed)?;
+        return Ok(if sub.code.len() <= COUNTRY_COLUMN_CHARS {
+            sub.code.to_string()
+        } else {
+            sub.country_code.to_string()
+        });
+    }
+    let found = match upper.len() {
+        2 => rust_iso3166::from_alpha2(&upper),
+        3 => rust_iso3166::from_alpha3(&upper),
+        _ => None,
+    };
+    found.map(|c| c.alpha2.to_string()).ok_or_else(failed)
 }
 
 #[cfg(test)]
@@ -411,6 +440,24 @@ mod tests {
         assert!(email(L, "nope").is_err());
         assert!(email(L, "a@b").is_err());
         assert!(email(L, "a b@c.com").is_err());
+    }
+
+    #[test]
+    fn countries() {
+        assert_eq!(country(L, "fi").unwrap(), "FI");
+        assert_eq!(country(L, "FIN").unwrap(), "FI");
+        assert_eq!(country(L, "swe").unwrap(), "SE");
+        assert_eq!(country(L, "se").unwrap(), "SE");
+        assert_eq!(country(L, "fi-01").unwrap(), "FI-01");
+        assert_eq!(country(L, "SE-O").unwrap(), "SE-O");
+        assert_eq!(country(L, "GB-ENG").unwrap(), "GB");
+        for bad in ["xx", "xxx", "FI-99", "f", "FINLAND", "FIN ", "ää", "FI-"] {
+            assert_eq!(
+                country(L, bad).unwrap_err().msg,
+                "Country lookup failed",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! language negotiation, `Location` URLs, and the common success responses.
 
 pub mod extract;
+pub mod guard;
 pub mod lang;
 pub mod reply;
 

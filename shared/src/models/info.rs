@@ -6,24 +6,35 @@ use crate::error::{ApiError, FieldError};
 use crate::validation::{text, LangCode, TextLimit};
 
 /// `info` in responses; `abstract`/`description` omitted when null.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Info)]
 pub struct InfoOut {
+    /// ISO 639-1 code of the language shown.
+    #[schema(example = "fi")]
     pub lang: String,
+    #[schema(example = "Muistojen kartta")]
     pub name: String,
     #[serde(rename = "abstract", skip_serializing_if = "Option::is_none")]
+    #[schema(rename = "abstract")]
     pub abstract_: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
 
-/// `info` in requests, as sent.
-#[derive(Clone, Debug, Deserialize)]
+/// `info` in requests: one localisation.
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewInfo, example = json!({"lang": "fi", "name": "Muistojen kartta", "abstract": "Lyhyesti"}))]
 pub struct InfoIn {
+    /// ISO 639-1 (2 letters) or 639-3 (3 letters) code, lower case; stored as 639-1.
+    #[schema(pattern = "^[a-z]{2,3}$", min_length = 2, max_length = 3)]
     pub lang: String,
+    #[schema(max_length = 200)]
     pub name: String,
     #[serde(rename = "abstract", default)]
+    #[schema(rename = "abstract", max_length = 20000)]
     pub abstract_: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100000)]
     pub description: Option<String>,
 }
 

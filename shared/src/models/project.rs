@@ -8,7 +8,8 @@ use super::site::Site;
 use crate::error::FieldError;
 use crate::validation::{self, lenient_bool, EntityId, Patch, Username};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Contact)]
 pub struct ContactOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
@@ -16,8 +17,9 @@ pub struct ContactOut {
     pub can_contact: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Project {
+    #[schema(example = "my-project")]
     pub id: String,
     pub info: InfoOut,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -26,11 +28,13 @@ pub struct Project {
         with = "super::datetime_format::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<String>, example = "2022-04-05T13:36:33")]
     pub starts: Option<NaiveDateTime>,
     #[serde(
         with = "super::datetime_format::option",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<String>, example = "2022-04-05T13:36:33")]
     pub ends: Option<NaiveDateTime>,
     pub admins: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,9 +45,11 @@ pub struct Project {
     pub sites: Option<Vec<Site>>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewContact)]
 pub struct ContactIn {
     #[serde(default)]
+    #[schema(format = Email)]
     pub contact_email: Option<String>,
     #[serde(deserialize_with = "lenient_bool")]
     pub has_research_permit: bool,
@@ -80,16 +86,24 @@ impl ContactIn {
 }
 
 /// Body of `POST /projects` as sent. `id` and `info` are required (B5).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewProject, example = json!({"id": "my-project", "info": {"lang": "fi", "name": "Projekti"}}))]
 pub struct NewProjectIn {
+    #[schema(pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250)]
     pub id: String,
     pub info: InfoIn,
+    /// Base64 JPEG or PNG, optionally as a `data:image/…;base64,` URL.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 3000000)]
     pub image: Option<String>,
+    /// ISO date-time with a time part, or a UNIX timestamp.
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub starts: Option<serde_json::Value>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub ends: Option<serde_json::Value>,
+    /// Usernames of the project's admins; each must exist.
     #[serde(default)]
     pub admins: Option<Vec<String>>,
     #[serde(default)]
@@ -195,13 +209,17 @@ impl NewProjectIn {
 }
 
 /// Body of `PATCH /projects/{project}`; absent keys are left alone.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ModifiedProject)]
 pub struct ModifiedProjectIn {
     #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 3000000)]
     pub image: Patch<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub starts: Patch<serde_json::Value>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub ends: Patch<serde_json::Value>,
     #[serde(default)]
     pub contact: Option<ContactIn>,

@@ -8,14 +8,14 @@ use super::project::image_field;
 use crate::error::FieldError;
 use crate::validation::{EntityId, Patch};
 
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Location {
     pub lon: f64,
     pub lat: f64,
 }
 
 /// A site in lists (nulls omitted). `waiting_approval`/`own` are `true` or absent.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Site {
     pub id: String,
     pub info: InfoOut,

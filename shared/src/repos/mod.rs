@@ -4,11 +4,14 @@
 pub mod comments;
 pub mod images;
 pub mod languages;
+pub mod login;
+pub mod me;
 pub mod memories;
 pub mod projects;
 pub mod publish;
 pub mod row;
 pub mod sites;
+pub mod throttle;
 pub mod users;
 
 /// Who is asking, as the repositories need it.

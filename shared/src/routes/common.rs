@@ -8,7 +8,7 @@ use axum::{
 use serde::Serialize;
 
 use crate::{
-    error::ApiError,
+    error::{ApiError, ErrorEnvelope},
     http::{BaseUrl, QueryMap},
     state::AppState,
 };
@@ -17,8 +17,34 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
         .route("/languages", get(language))
+        .route("/openapi.json", get(openapi_json))
+        .route("/docs", get(docs))
 }
 
+#[utoipa::path(get, path = "/docs", tag = "common",
+    summary = "Interactive API reference (Scalar; its script is loaded by the browser)",
+    responses((status = 200, description = "HTML", content_type = "text/html"),
+              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+async fn docs() -> impl IntoResponse {
+    Html(
+        utoipa_scalar::Scalar::new(crate::openapi::document())
+            .title("Muistotkartalla API")
+            .to_html(),
+    )
+}
+
+#[utoipa::path(get, path = "/openapi.json", tag = "common",
+    summary = "This API's OpenAPI 3.1 document",
+    responses((status = 200, description = "The document", content_type = "application/json"),
+              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+async fn openapi_json() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}
+
+#[utoipa::path(get, path = "/", tag = "common",
+    summary = "Health check: a minimal HTML page",
+    responses((status = 200, description = "HTML", content_type = "text/html"),
+              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
 async fn index(base: BaseUrl) -> impl IntoResponse {
     let icon = base.join("/images/favicon.ico");
     let icon = icon
@@ -32,7 +58,8 @@ async fn index(base: BaseUrl) -> impl IntoResponse {
 }
 
 /// E2's body, keys in the documented order.
-#[derive(Debug, PartialEq, Serialize)]
+#[derive(Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = Language, example = json!({"name": "Finnish", "id": "fin", "alpha_3": "fin", "alpha_2": "fi"}))]
 pub struct LanguageOut {
     pub name: &'static str,
     pub id: &'static str,
@@ -56,6 +83,13 @@ pub fn lookup_language(q: &str) -> Option<LanguageOut> {
     })
 }
 
+#[utoipa::path(get, path = "/languages", tag = "common",
+    summary = "Look up an ISO 639 language",
+    params(("q" = String, Query, description = "ISO 639-1 or 639-3 code", pattern = "^[a-z]{2,3}$", min_length = 2, max_length = 3)),
+    responses((status = 200, description = "The language", body = LanguageOut),
+              (status = 401, description = "Invalid session", body = ErrorEnvelope),
+              (status = 404, description = "Unknown language", body = ErrorEnvelope),
+              (status = 422, description = "Invalid code", body = ErrorEnvelope)))]
 async fn language(query: QueryMap) -> Result<Json<LanguageOut>, ApiError> {
     let q = query.required("q")?;
     let valid = (2..=3).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_lowercase());

@@ -5,6 +5,8 @@ pub mod admin;
 pub mod comments;
 pub mod common;
 pub mod images;
+pub mod login;
+pub mod me;
 pub mod memories;
 pub mod projects;
 pub mod sites;
@@ -24,7 +26,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth, error::ApiError, state::AppState};
+use crate::{auth, error::ApiError, http::guard, state::AppState};
 
 /// Largest request body: a 3 000 000-character image plus the rest of the JSON (§9).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -39,6 +41,8 @@ pub enum Group {
     Comments,
     Admin,
     Images,
+    Login,
+    Me,
 }
 
 impl Group {
@@ -50,6 +54,8 @@ impl Group {
         Group::Comments,
         Group::Admin,
         Group::Images,
+        Group::Login,
+        Group::Me,
     ];
 
     fn routes(self) -> Router<AppState> {
@@ -61,6 +67,8 @@ impl Group {
             Group::Comments => comments::router(),
             Group::Admin => admin::router(),
             Group::Images => images::router(),
+            Group::Login => login::router(),
+            Group::Me => me::router(),
         }
     }
 }
@@ -90,6 +98,7 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(cors(&state))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

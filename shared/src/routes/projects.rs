@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorEnvelope},
     http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
     models::{
         info::{invalid, InfoIn},
@@ -33,9 +33,17 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{project}/localize", put(localize))
 }
 
+/// A collection: `{"items": [...]}`.
 #[derive(Serialize)]
 pub struct Items<T> {
     pub items: Vec<T>,
+}
+
+/// `{"items": [Project, …]}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ProjectList {
+    items: Vec<Project>,
 }
 
 /// The `{project}` path parameter as a PID.
@@ -43,6 +51,15 @@ pub fn project_id(raw: &str) -> ApiResult<EntityId> {
     EntityId::parse(&["path", "project"], raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
+#[utoipa::path(get, path = "/projects", tag = "projects",
+    summary = "Published projects that have started",
+    params(("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The projects", body = ProjectList),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn list(
     state: axum::extract::State<AppState>,
     lang: RequestLang,
@@ -53,6 +70,17 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
+#[utoipa::path(get, path = "/projects/{project}", tag = "projects",
+    summary = "One project, optionally with its sites",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_sites" = Option<bool>, Query, description = "Include the sites the caller may see"), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The project", body = Project),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn read(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -88,6 +116,23 @@ async fn read(
     Ok(Json(project))
 }
 
+#[utoipa::path(post, path = "/projects", tag = "projects",
+    summary = "Create a project (superusers)",
+    params(("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = NewProjectIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 400, description = "Bad request (dates, image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn create(
     state: axum::extract::State<AppState>,
     user: MaybeUser,
@@ -159,6 +204,23 @@ async fn create(
     Ok(Reply::Created(base.join(&format!("/projects/{}", body.id))))
 }
 
+#[utoipa::path(patch, path = "/projects/{project}", tag = "projects",
+    summary = "Change a project (its admins, superusers)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = ModifiedProjectIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 304, description = "Nothing to change"),
+        (status = 400, description = "Bad request (dates, image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn modify(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -231,6 +293,19 @@ async fn modify(
     Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
 }
 
+#[utoipa::path(delete, path = "/projects/{project}", tag = "projects",
+    summary = "Unpublish a project (soft delete)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn remove(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -248,11 +323,20 @@ async fn remove(
     Ok(Reply::Changed(base.join("/projects")))
 }
 
-fn admin_username(query: &QueryMap) -> ApiResult<Username> {
-    Username::parse(&["query", "username"], query.required("username")?)
-        .map_err(|e| ApiError::Validation(vec![e]))
-}
-
+#[utoipa::path(post, path = "/projects/{project}/admins", tag = "projects",
+    summary = "Make a user an admin of the project",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn add_admin(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -261,22 +345,65 @@ async fn add_admin(
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
-    let username = admin_username(&query)?;
-    user.require_admin_scope()?;
-    lang.resolve()?;
-    let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
-    let target = repos::users::id_by_username(&mut tx, username.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    if !projects::add_admin(&mut tx, project.id, target).await? {
+    let mut change = AdminChange::begin(&state, &raw, &query, &user, lang).await?;
+    if !projects::add_admin(&mut change.tx, change.project_id, change.target).await? {
         return Err(ApiError::Conflict("User is already an admin".into()));
     }
-    tx.commit().await?;
-    Ok(Reply::Created(base.join(&format!("/projects/{name}"))))
+    change.tx.commit().await?;
+    Ok(Reply::Created(
+        base.join(&format!("/projects/{}", change.name)),
+    ))
 }
 
+/// The shared start of E15/E16: input, guards, the privilege check on the project and the
+/// user named in the query, in one transaction.
+struct AdminChange {
+    tx: crate::db::Tx,
+    name: EntityId,
+    project_id: i32,
+    target: i32,
+}
+
+impl AdminChange {
+    async fn begin(
+        state: &AppState,
+        raw: &str,
+        query: &QueryMap,
+        user: &AuthUser,
+        lang: RequestLang,
+    ) -> ApiResult<Self> {
+        let name = project_id(raw)?;
+        let username = Username::parse(&["query", "username"], query.required("username")?)
+            .map_err(|e| ApiError::Validation(vec![e]))?;
+        user.require_admin_scope()?;
+        lang.resolve()?;
+        let mut tx = state.db().begin().await?;
+        let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(user)).await?;
+        let target = repos::users::id_by_username(&mut tx, username.as_str())
+            .await?
+            .ok_or_else(|| ApiError::not_found("User"))?;
+        Ok(Self {
+            tx,
+            name,
+            project_id: project.id,
+            target,
+        })
+    }
+}
+
+#[utoipa::path(delete, path = "/projects/{project}/admins", tag = "projects",
+    summary = "Remove an admin of the project",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn remove_admin(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -285,20 +412,29 @@ async fn remove_admin(
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
-    let username = admin_username(&query)?;
-    user.require_admin_scope()?;
-    lang.resolve()?;
-    let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
-    let target = repos::users::id_by_username(&mut tx, username.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found("User"))?;
-    projects::remove_admin(&mut tx, project.id, target).await?;
-    tx.commit().await?;
-    Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
+    let mut change = AdminChange::begin(&state, &raw, &query, &user, lang).await?;
+    projects::remove_admin(&mut change.tx, change.project_id, change.target).await?;
+    change.tx.commit().await?;
+    Ok(Reply::Changed(
+        base.join(&format!("/projects/{}", change.name)),
+    ))
 }
 
+#[utoipa::path(put, path = "/projects/{project}/localize", tag = "projects",
+    summary = "Replace the project's texts in one language",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = InfoIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn localize(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,

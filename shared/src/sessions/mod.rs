@@ -1,9 +1,11 @@
 //! Sessions: one trait, stores chosen at start-up from `MUISTOT_SESSIONS`.
 
+pub mod dynamodb;
 mod memory;
 mod redis_store;
 pub mod token;
 
+pub use dynamodb::DynamoDbSessionStore;
 pub use memory::MemorySessionStore;
 pub use redis_store::RedisSessionStore;
 

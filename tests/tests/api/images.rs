@@ -211,15 +211,9 @@ async fn uploads_are_checked_stored_served_and_cleaned_up() {
     assert!(image_files(&app).contains(&site_image));
 }
 
-fn moto_endpoint() -> String {
-    std::env::var("AWS_ENDPOINT_URL").expect(
-        "AWS_ENDPOINT_URL must point at moto's server (bash .ci/services.sh; see .ci/test.sh)",
-    )
-}
-
 #[tokio::test]
 async fn the_s3_store_on_moto() {
-    let endpoint = moto_endpoint();
+    let endpoint = moto_url();
     assert!(
         endpoint.starts_with("http://127.") || endpoint.starts_with("http://localhost"),
         "tests talk to a local moto only, not {endpoint}"
@@ -233,7 +227,9 @@ async fn the_s3_store_on_moto() {
         .unwrap();
     assert!(r.status().is_success(), "create bucket: {}", r.status());
 
-    let app = TestApp::spawn_with(vec![("MUISTOT_IMAGES", format!("s3://{bucket}"))]).await;
+    let mut env = aws_env();
+    env.push(("MUISTOT_IMAGES", format!("s3://{bucket}")));
+    let app = TestApp::spawn_with(env).await;
     let (_, _, token) = app.user("is3").await;
     let p = published_project(&app, &[]).await;
     let s = site(&app, &p, true, None).await;
@@ -249,7 +245,7 @@ async fn the_s3_store_on_moto() {
     let mpath = r.location_path().unwrap();
     let name = memory_image(&app, &mpath, &token).await.unwrap();
     // Read the bucket with a client of its own (signed requests, as S3 wants).
-    let bucket_store = S3ImageStore::new(&muistot::aws::aws_config().await, &bucket);
+    let bucket_store = S3ImageStore::new(&sdk_config().await, &bucket);
     assert_eq!(bucket_store.get(&name).await.unwrap().as_deref(), Some(PNG));
 
     let served = app

@@ -1,0 +1,327 @@
+//! Login, registration and e-mail links (E4–E9), under both the seed paths and the
+//! `/auth/…` aliases the frontend calls (API.md §0.1a). Flows: SESSIONS_AND_LOGIN.md §4–§7.
+
+use axum::{
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    auth::{AuthUser, MaybeUser},
+    error::{ApiError, ApiResult, FieldError},
+    http::{ApiJson, QueryMap, Reply},
+    mail::{Lang, LoginMail},
+    namegen, passwords,
+    repos::{
+        login::{self, Account},
+        throttle,
+    },
+    sessions::{token, SessionData},
+    state::AppState,
+    validation::{self, Username},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(password_login))
+        .route("/auth/login", post(password_login))
+        .route("/auth/password", post(password_login))
+        .route("/register", post(register))
+        .route("/auth/register", post(register))
+        .route("/register/confirm", post(confirm))
+        .route("/auth/confirm", post(confirm))
+        .route("/login/email-only", post(email_login))
+        .route("/auth/email", post(email_login))
+        .route("/login/email-only/exchange", post(exchange))
+        .route("/auth/email/exchange", post(exchange))
+        .route("/oauth", get(oauth))
+        .route("/auth/oauth", get(oauth))
+        .route("/auth/status", get(status))
+}
+
+/// `status` with the new session in `Authorization: bearer <token>` and an empty body.
+pub fn session_response(status: StatusCode, key: &[u8]) -> Response {
+    let mut r = status.into_response();
+    match HeaderValue::from_str(&format!("bearer {}", token::encode(key))) {
+        Ok(v) => {
+            r.headers_mut().insert(header::AUTHORIZATION, v);
+            r
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// Starts a session for the account's username as stored (canonical, B33), with the
+/// compatibility grants of §2.3.
+pub async fn start_session(
+    state: &AppState,
+    q: &mut impl mysql_async::prelude::Queryable,
+    account_id: i32,
+    username: &str,
+) -> ApiResult<Vec<u8>> {
+    let grants = login::grants(q, account_id).await?;
+    state
+        .sessions()
+        .create(&SessionData {
+            user: username.to_string(),
+            data: grants,
+        })
+        .await
+}
+
+fn invalid(errors: Vec<FieldError>) -> ApiResult<()> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginIn {
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    password: String,
+}
+
+/// E5: username or e-mail plus password → 200 with the session header.
+async fn password_login(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<LoginIn>,
+) -> ApiResult<Response> {
+    let root = |msg: &str| ApiError::validation(&["body", "__root__"], msg, "value_error");
+    let subject = match (&body.username, &body.email) {
+        (None, None) => return Err(root("Identifier Required")),
+        (Some(_), Some(_)) => return Err(root("Only one identifier allowed")),
+        (Some(name), None) => name.clone(),
+        (None, Some(raw)) => {
+            validation::email(&["body", "email"], raw).map_err(|e| ApiError::Validation(vec![e]))?
+        }
+    };
+    if subject.chars().count() > 255 {
+        // Longer than any stored username or e-mail: no such account.
+        return Err(ApiError::BadRequest("Bad Request".into()));
+    }
+    let mut conn = state.db().conn().await?;
+    if throttle::failures(&mut conn, &subject).await? >= throttle::MAX_ATTEMPTS {
+        return Err(ApiError::TooManyRequests);
+    }
+    let account = if body.username.is_some() {
+        login::by_username(&mut conn, &subject).await?
+    } else {
+        login::by_email(&mut conn, &subject, false).await?
+    };
+    // Unknown users cost the same bcrypt work as known ones (B32).
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let ok = passwords::verify(body.password, hash, state.config().bcrypt_cost).await?;
+    let account = match account {
+        Some(a) if ok => a,
+        _ => {
+            // Only failures within the limit get an answer about the password (§ throttle).
+            return Err(
+                if throttle::count_failure(&mut conn, &subject).await? > throttle::MAX_ATTEMPTS {
+                    ApiError::TooManyRequests
+                } else {
+                    ApiError::BadRequest("Bad Request".into())
+                },
+            );
+        }
+    };
+    // Guesses made in parallel may have used up the limit meanwhile.
+    if throttle::failures(&mut conn, &subject).await? >= throttle::MAX_ATTEMPTS {
+        return Err(ApiError::TooManyRequests);
+    }
+    if !account.verified {
+        return Err(ApiError::forbidden("Not verified"));
+    }
+    throttle::clear(&mut conn, &subject).await?;
+    let key = start_session(&state, &mut conn, account.id, &account.username).await?;
+    Ok(session_response(StatusCode::OK, &key))
+}
+
+#[derive(Deserialize)]
+struct RegisterIn {
+    username: String,
+    email: String,
+    password: String,
+}
+
+/// E6: a new unverified account and a verification link; 201, no session.
+async fn register(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<RegisterIn>,
+) -> ApiResult<Response> {
+    let mut errors = Vec::new();
+    let username = Username::parse(&["body", "username"], &body.username)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let email = validation::email(&["body", "email"], &body.email)
+        .map_err(|e| errors.push(e))
+        .ok();
+    if let Err(e) = passwords::check_policy(&["body", "password"], &body.password) {
+        errors.push(e);
+    }
+    invalid(errors)?;
+    let (Some(username), Some(email)) = (username, email) else {
+        return Err(ApiError::internal("validated fields missing"));
+    };
+    if user.0.is_some() {
+        // The original's bare JSON string, kept for the frontend (B30).
+        return Ok((StatusCode::FORBIDDEN, Json("Already signed-in")).into_response());
+    }
+    let hash = passwords::hash(body.password, state.config().bcrypt_cost).await?;
+    let mut tx = state.db().begin().await?;
+    check_free(&mut tx, username.as_str(), &email).await?;
+    let Some(id) = login::insert(&mut tx, username.as_str(), &email, &hash).await? else {
+        // Lost a race with a concurrent registration: say which field clashed.
+        check_free(&mut tx, username.as_str(), &email).await?;
+        return Err(ApiError::Conflict("Integrity Violation".into()));
+    };
+    let (token, digest) = login::new_verifier()?;
+    login::store_verifier(&mut tx, id, &digest).await?;
+    let mail = LoginMail {
+        to: email,
+        username: username.into_string(),
+        token,
+        verified: false,
+        lang: Lang::from_headers(&headers),
+    };
+    // Sent before commit: a failed send leaves neither account nor verifier.
+    state.mailer().send(&mail).await?;
+    tx.commit().await?;
+    Ok(StatusCode::CREATED.into_response())
+}
+
+/// 409 naming the first of username, e-mail that another account has (§5 step 3).
+async fn check_free(tx: &mut crate::db::Tx, username: &str, email: &str) -> ApiResult<()> {
+    if login::username_taken(tx, username, None).await? {
+        return Err(ApiError::Conflict("Username already in use".into()));
+    }
+    if login::email_taken(tx, email, None).await? {
+        return Err(ApiError::Conflict("Email already in use".into()));
+    }
+    Ok(())
+}
+
+/// E7: verifies the account; no session.
+async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Reply> {
+    let user = query.required("user")?;
+    let token = query.required("token")?;
+    let mut tx = state.db().begin().await?;
+    if login::consume_verifier(&mut tx, user, token)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound("Not Found".into()));
+    }
+    tx.commit().await?;
+    Ok(Reply::NoContent)
+}
+
+/// E8: sends a login link, creating an account with a generated name for a new address.
+async fn email_login(
+    State(state): State<AppState>,
+    query: QueryMap,
+    headers: HeaderMap,
+) -> ApiResult<Reply> {
+    let email = validation::email(&["query", "email"], query.required("email")?)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let lang = Lang::from_headers(&headers);
+    let cost = state.config().bcrypt_cost;
+    // A new account gets an unusable password; hash it before any row lock is taken.
+    let known = {
+        let mut conn = state.db().conn().await?;
+        login::by_email(&mut conn, &email, false).await?.is_some()
+    };
+    let mut unusable = if known {
+        None
+    } else {
+        Some(passwords::hash(login::new_verifier()?.0, cost).await?)
+    };
+    let mut tx = state.db().begin().await?;
+    let account = match login::by_email(&mut tx, &email, true).await? {
+        Some(a) => a,
+        None => {
+            let hash = match unusable.take() {
+                Some(h) => h,
+                None => passwords::hash(login::new_verifier()?.0, cost).await?,
+            };
+            create_generated(&mut tx, &email, &hash).await?
+        }
+    };
+    if login::recently_sent(&mut tx, account.id).await? {
+        return Err(ApiError::TooManyRequests);
+    }
+    let (token, digest) = login::new_verifier()?;
+    login::store_verifier(&mut tx, account.id, &digest).await?;
+    let mail = LoginMail {
+        to: account.email.clone().unwrap_or(email),
+        username: account.username,
+        token,
+        verified: account.verified,
+        lang,
+    };
+    state.mailer().send(&mail).await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
+}
+
+/// Inserts an account with a generated username; a clash is retried with a new name,
+/// five attempts in all, then 503 (§6.1, B39).
+async fn create_generated(tx: &mut crate::db::Tx, email: &str, hash: &str) -> ApiResult<Account> {
+    for _ in 0..5 {
+        let name = namegen::generate()?;
+        if let Some(id) = login::insert(tx, &name, email, hash).await? {
+            return Ok(Account {
+                id,
+                username: name,
+                email: Some(email.to_string()),
+                password_hash: None,
+                verified: false,
+            });
+        }
+        // The clash may be the address itself, registered concurrently.
+        if let Some(account) = login::by_email(tx, email, true).await? {
+            return Ok(account);
+        }
+    }
+    Err(ApiError::Unavailable(
+        "no free generated username after 5 attempts".into(),
+    ))
+}
+
+/// E9: a valid link → verified account and a session for its canonical username (B33).
+async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<Response> {
+    let user = query.required("user")?;
+    let token = query.required("token")?;
+    let mut tx = state.db().begin().await?;
+    let Some(account) = login::consume_verifier(&mut tx, user, token).await? else {
+        return Err(ApiError::NotFound("Not found".into()));
+    };
+    let key = start_session(&state, &mut tx, account.id, &account.username).await?;
+    if let Err(e) = tx.commit().await {
+        // The link stays usable; the session must not outlive the failed transaction.
+        let _ = state.sessions().end(&key, &account.username).await;
+        return Err(e.into());
+    }
+    Ok(session_response(StatusCode::OK, &key))
+}
+
+/// E4.
+async fn oauth(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({ "oauth_providers": state.config().oauth_providers }))
+}
+
+/// `GET /auth/status`: 200 with an empty body for a live session, else 401.
+async fn status(_user: AuthUser) -> StatusCode {
+    StatusCode::OK
+}

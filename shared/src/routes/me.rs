@@ -1,0 +1,228 @@
+//! The current user (E34–E40). Every route requires a session; 204s have empty bodies (B28).
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::StatusCode,
+    response::Response,
+    routing::{delete, get, post, put},
+    Json, Router,
+};
+use mysql_async::Value as SqlValue;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::{
+    auth::{AuthUser, MaybeUser},
+    error::{ApiError, ApiResult, FieldError},
+    http::{extract::parse_json, QueryMap, Reply},
+    passwords,
+    repos::me::{self, Change, Column, UserData},
+    state::AppState,
+    validation::{self, Patch, Username},
+};
+
+use super::login::{session_response, start_session};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(read).patch(modify).delete(logout))
+        .route("/me/sessions", delete(logout_everywhere))
+        .route("/me/password", put(change_password))
+        .route("/me/email", post(change_email))
+        .route("/me/username", post(change_username))
+}
+
+/// Longest personal-data string: the columns are `VARCHAR(255)` (B24, B48).
+pub const PERSONAL_TEXT_CHARS: usize = 255;
+
+/// E34.
+async fn read(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<UserData>> {
+    let mut conn = state.db().conn().await?;
+    me::get(&mut conn, user.id)
+        .await?
+        .map(Json)
+        .ok_or_else(ApiError::unauthorized)
+}
+
+#[derive(Deserialize)]
+struct PatchIn {
+    #[serde(default)]
+    first_name: Patch<Value>,
+    #[serde(default)]
+    last_name: Patch<Value>,
+    #[serde(default)]
+    city: Patch<Value>,
+    #[serde(default)]
+    country: Patch<Value>,
+    #[serde(default)]
+    birth_date: Patch<Value>,
+}
+
+fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        // pydantic v1 turned numbers into their text; so do we (API.md §0.2).
+        Value::Number(n) => n.to_string(),
+        _ => return Err(FieldError::new(loc, "str type expected", "type_error.str")),
+    };
+    if s.chars().count() > PERSONAL_TEXT_CHARS {
+        return Err(FieldError::new(
+            loc,
+            format!("ensure this value has at most {PERSONAL_TEXT_CHARS} characters"),
+            "value_error.any_str.max_length",
+        ));
+    }
+    Ok(SqlValue::from(s))
+}
+
+/// E35 (B24 fixed): only sent keys change, `null` clears, `{}` changes nothing; 204.
+async fn modify(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    body: crate::http::ApiJson<PatchIn>,
+) -> ApiResult<Reply> {
+    let body = body.0;
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    let fields = [
+        (Column::FirstName, "first_name", &body.first_name),
+        (Column::LastName, "last_name", &body.last_name),
+        (Column::City, "city", &body.city),
+        (Column::Country, "country", &body.country),
+        (Column::BirthDate, "birth_date", &body.birth_date),
+    ];
+    for (column, name, patch) in fields {
+        let loc = ["body", name];
+        let value = match patch {
+            Patch::Absent => continue,
+            Patch::Null => Ok(SqlValue::NULL),
+            Patch::Value(v) => match column {
+                Column::Country => match v {
+                    Value::String(s) => validation::country(&loc, s).map(SqlValue::from),
+                    _ => Err(FieldError::new(&loc, "str type expected", "type_error.str")),
+                },
+                Column::BirthDate => validation::date(&loc, v).map(SqlValue::from),
+                _ => personal_text(&loc, v),
+            },
+        };
+        match value {
+            Ok(v) => changes.push((column, v)),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let user = user.require()?;
+    let mut conn = state.db().conn().await?;
+    me::patch(&mut conn, user.id, changes).await?;
+    Ok(Reply::NoContent)
+}
+
+#[derive(Deserialize)]
+struct PasswordIn {
+    password: String,
+}
+
+/// E36 (B27 decided): the new password in the query (as the frontend sends it) or in a
+/// JSON body `{"password": …}`; at least 8 characters. Ends every session; 200.
+async fn change_password(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    query: QueryMap,
+    body: Bytes,
+) -> ApiResult<Reply> {
+    let (password, loc) = match query.get("password") {
+        Some(p) => (p.to_string(), ["query", "password"]),
+        None if !body.iter().all(u8::is_ascii_whitespace) => (
+            parse_json::<PasswordIn>(&body)?.password,
+            ["body", "password"],
+        ),
+        None => {
+            return Err(ApiError::validation(
+                &["query", "password"],
+                "field required",
+                "value_error.missing",
+            ))
+        }
+    };
+    passwords::check_policy(&loc, &password).map_err(|e| ApiError::Validation(vec![e]))?;
+    let user = user.require()?;
+    let hash = passwords::hash(password, state.config().bcrypt_cost).await?;
+    let mut tx = state.db().begin().await?;
+    me::set_password_hash(&mut tx, user.id, &hash).await?;
+    // Purged before commit (a store failure keeps the old password) and again after, for
+    // a session started in between.
+    state.sessions().end_all(&user.username).await?;
+    tx.commit().await?;
+    state.sessions().end_all(&user.username).await?;
+    Ok(Reply::Ok)
+}
+
+/// E37 (B25): a valid address; 304 same, 409 taken, 204 changed. Sessions are kept.
+async fn change_email(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    query: QueryMap,
+) -> ApiResult<Reply> {
+    let email = validation::email(&["query", "email"], query.required("email")?)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let user = user.require()?;
+    let mut tx = state.db().begin().await?;
+    match me::set_email(&mut tx, user.id, &email).await? {
+        Change::Unchanged => Ok(Reply::NotModified),
+        Change::Taken => Err(ApiError::Conflict("Email in use".into())),
+        Change::Changed => {
+            tx.commit().await?;
+            Ok(Reply::NoContent)
+        }
+    }
+}
+
+/// E38 (B26, B62): a valid UID; 304 for the exact same name, 409 when another account
+/// has it (nobody is logged out). A rename ends every earlier session of the user and
+/// answers 204 with a fresh session in the `Authorization` header.
+async fn change_username(
+    State(state): State<AppState>,
+    user: MaybeUser,
+    query: QueryMap,
+) -> ApiResult<Response> {
+    let username = Username::parse(&["query", "username"], query.required("username")?)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let user = user.require()?;
+    let mut tx = state.db().begin().await?;
+    match me::set_username(&mut tx, user.id, &user.username, username.as_str()).await? {
+        Change::Unchanged => Ok(axum::response::IntoResponse::into_response(
+            Reply::NotModified,
+        )),
+        Change::Taken => Err(ApiError::Conflict("Username in use".into())),
+        Change::Changed => {
+            // Sessions name the user by username: the old name's sessions must end before
+            // anyone else can take that name.
+            state.sessions().end_all(&user.username).await?;
+            tx.commit().await?;
+            if let Err(e) = state.sessions().end_all(&user.username).await {
+                tracing::warn!(error = %e, "second purge after rename failed");
+            }
+            let mut conn = state.db().conn().await?;
+            let key = start_session(&state, &mut conn, user.id, username.as_str()).await?;
+            Ok(session_response(StatusCode::NO_CONTENT, &key))
+        }
+    }
+}
+
+/// E39: ends this session only.
+async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<Reply> {
+    state
+        .sessions()
+        .end(&user.session_key, &user.username)
+        .await?;
+    Ok(Reply::NoContent)
+}
+
+/// E40: ends every session of the user.
+async fn logout_everywhere(State(state): State<AppState>, user: AuthUser) -> ApiResult<Reply> {
+    state.sessions().end_all(&user.username).await?;
+    Ok(Reply::NoContent)
+}

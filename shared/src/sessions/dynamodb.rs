@@ -1,0 +1,298 @@
+//! DynamoDB sessions (`MUISTOT_SESSIONS=dynamodb://TABLE`). One item per session:
+//!
+//! | attribute | type | |
+//! | --- | --- | --- |
+//! | `token` | S | partition key: standard base64 of the store key (`token:` + 32 random bytes) |
+//! | `user` | S | username as stored in `users`; partition key of the GSI `by-user` |
+//! | `data` | S | the session JSON of SESSIONS_AND_LOGIN.md §2 |
+//! | `expires_at` | N | epoch seconds; the table's TTL attribute |
+//!
+//! DynamoDB deletes expired items late, so every read also checks `expires_at`. The
+//! per-user index is a GSI whose entries vanish with their items, so it never holds stale
+//! tokens (B57). A GSI is eventually consistent: a session created in the same instant
+//! as a "log out everywhere" may be missed by it (typically well under a second).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::{
+    error::{DisplayErrorContext, SdkError},
+    types::{
+        AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
+        KeySchemaElement, KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType,
+        TimeToLiveSpecification, WriteRequest,
+    },
+    Client,
+};
+use base64::{engine::general_purpose::STANDARD, Engine};
+
+use super::{token, SessionData, SessionStore};
+use crate::error::ApiError;
+
+/// Names the deployment template must use.
+pub const PARTITION_KEY: &str = "token";
+pub const USER_ATTR: &str = "user";
+pub const DATA_ATTR: &str = "data";
+pub const TTL_ATTR: &str = "expires_at";
+pub const USER_INDEX: &str = "by-user";
+
+pub struct DynamoDbSessionStore {
+    client: Client,
+    table: String,
+    lifetime_secs: u64,
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn unavailable<E, R>(e: SdkError<E, R>) -> ApiError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    ApiError::Unavailable(format!("session store: {}", DisplayErrorContext(&e)))
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+impl DynamoDbSessionStore {
+    pub fn new(aws: &aws_config::SdkConfig, table: impl Into<String>, lifetime_secs: u64) -> Self {
+        Self {
+            client: Client::new(aws),
+            table: table.into(),
+            lifetime_secs,
+        }
+    }
+
+    fn item_key(key: &[u8]) -> AttributeValue {
+        s(STANDARD.encode(key))
+    }
+
+    /// Creates the table with the layout above (TTL on `expires_at`, GSI `by-user`), for
+    /// local runs and tests; deployed tables come from the template. No-op if it exists.
+    pub async fn create_table(client: &Client, table: &str) -> Result<(), ApiError> {
+        let attr = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(ApiError::internal)
+        };
+        let hash = |name: &str| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(KeyType::Hash)
+                .build()
+                .map_err(ApiError::internal)
+        };
+        let created = client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(PARTITION_KEY)?)
+            .attribute_definitions(attr(USER_ATTR)?)
+            .key_schema(hash(PARTITION_KEY)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(USER_INDEX)
+                    .key_schema(hash(USER_ATTR)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(ApiError::internal)?,
+            )
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
+            {
+                return Ok(())
+            }
+            Err(e) => return Err(unavailable(e)),
+        }
+        client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .enabled(true)
+                    .attribute_name(TTL_ATTR)
+                    .build()
+                    .map_err(ApiError::internal)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Deletes items by key, 25 a request, retrying what DynamoDB leaves unprocessed.
+    async fn delete_keys(&self, keys: Vec<AttributeValue>) -> Result<(), ApiError> {
+        for chunk in keys.chunks(25) {
+            let mut requests = chunk
+                .iter()
+                .map(|k| {
+                    DeleteRequest::builder()
+                        .key(PARTITION_KEY, k.clone())
+                        .build()
+                        .map(|d| WriteRequest::builder().delete_request(d).build())
+                        .map_err(ApiError::internal)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            for attempt in 0..8u32 {
+                if requests.is_empty() {
+                    break;
+                }
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, requests)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                requests = out
+                    .unprocessed_items()
+                    .and_then(|m| m.get(&self.table))
+                    .cloned()
+                    .unwrap_or_default();
+                if !requests.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                }
+            }
+            if !requests.is_empty() {
+                return Err(ApiError::Unavailable(
+                    "session store: sessions left after retries".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionStore for DynamoDbSessionStore {
+    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError> {
+        let json = serde_json::to_string(session).map_err(ApiError::internal)?;
+        for _ in 0..4 {
+            let key = token::new_key();
+            let put = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(PARTITION_KEY, Self::item_key(&key))
+                .item(USER_ATTR, s(&session.user))
+                .item(DATA_ATTR, s(&json))
+                .item(TTL_ATTR, n(now_secs() + self.lifetime_secs))
+                // Two sessions never share a token, even if the random keys ever clashed.
+                .condition_expression("attribute_not_exists(#t)")
+                .expression_attribute_names("#t", PARTITION_KEY)
+                .send()
+                .await;
+            match put {
+                Ok(_) => return Ok(key),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                {
+                    continue
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
+        Err(ApiError::Internal(
+            "could not allocate a unique session key".into(),
+        ))
+    }
+
+    async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError> {
+        let now = now_secs();
+        // One round trip: re-arm the expiry only if the item exists and has not expired
+        // (TTL deletion lags), and read it back. Whole seconds: `>=` makes the lifetime a
+        // lower bound (a session lives `lifetime` to `lifetime + 1` s after its last use).
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, Self::item_key(key))
+            .update_expression("SET #e = :e")
+            .condition_expression("attribute_exists(#t) AND #e >= :now")
+            .expression_attribute_names("#t", PARTITION_KEY)
+            .expression_attribute_names("#e", TTL_ATTR)
+            .expression_attribute_values(":e", n(now + self.lifetime_secs))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match updated {
+            Ok(out) => Ok(out
+                .attributes()
+                .and_then(|a| a.get(DATA_ATTR))
+                .and_then(|v| v.as_s().ok())
+                // An item we cannot read is no session rather than a server fault.
+                .and_then(|json| serde_json::from_str(json).ok())),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn end(&self, key: &[u8], _user: &str) -> Result<(), ApiError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, Self::item_key(key))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn end_all(&self, user: &str) -> Result<(), ApiError> {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(USER_INDEX)
+                .key_condition_expression("#u = :u")
+                .expression_attribute_names("#u", USER_ATTR)
+                .expression_attribute_values(":u", s(user))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            keys.extend(
+                page.items()
+                    .iter()
+                    .filter_map(|item| item.get(PARTITION_KEY).cloned()),
+            );
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        self.delete_keys(keys).await
+    }
+}
