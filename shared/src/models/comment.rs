@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 use crate::validation::{text, TextLimit};
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Comment {
     pub id: i32,
     pub user: String,
     pub comment: String,
     #[serde(with = "super::datetime_format")]
+    #[schema(value_type = String, example = "2022-04-05T13:36:33")]
     pub modified_at: NaiveDateTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub own: Option<bool>,
@@ -20,8 +21,10 @@ pub struct Comment {
 }
 
 /// Body of `POST`/`PATCH …/comments` as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewComment)]
 pub struct CommentIn {
+    #[schema(max_length = 2500)]
     pub comment: String,
 }
 

@@ -10,7 +10,7 @@ use crate::validation::{text, Patch, TextLimit};
 
 /// A memory in reads (nulls omitted). Soft-deleted memories and those of deleted
 /// accounts carry the placeholders of §5.0 (B15, B19).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Memory {
     pub id: i32,
     pub user: String,
@@ -21,6 +21,7 @@ pub struct Memory {
     pub image: Option<String>,
     pub comments_count: i64,
     #[serde(with = "super::datetime_format")]
+    #[schema(value_type = String, example = "2022-04-05T13:36:33")]
     pub modified_at: NaiveDateTime,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub own: Option<bool>,
@@ -31,7 +32,8 @@ pub struct Memory {
 }
 
 /// The same memory with every field written (inside the single-site read, B11).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = MemoryWithNulls)]
 pub struct MemoryAll {
     pub id: i32,
     pub user: String,
@@ -40,6 +42,7 @@ pub struct MemoryAll {
     pub image: Option<String>,
     pub comments_count: i64,
     #[serde(with = "super::datetime_format")]
+    #[schema(value_type = String, example = "2022-04-05T13:36:33")]
     pub modified_at: NaiveDateTime,
     pub own: Option<bool>,
     pub waiting_approval: Option<bool>,
@@ -64,12 +67,16 @@ impl From<Memory> for MemoryAll {
 }
 
 /// Body of `POST …/memories` as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewMemory)]
 pub struct NewMemoryIn {
+    #[schema(max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 20000)]
     pub story: Option<String>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 3000000)]
     pub image: Option<String>,
 }
 
@@ -108,13 +115,20 @@ impl NewMemoryIn {
 }
 
 /// Body of `PATCH …/memories/{m}`; absent keys are left alone.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ModifiedMemory)]
 pub struct ModifiedMemoryIn {
+    /// May be left out, not `null`.
     #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub title: Patch<String>,
+    /// `null` clears the story.
     #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 20000)]
     pub story: Patch<String>,
+    /// `null` removes the image.
     #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 3000000)]
     pub image: Patch<String>,
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::error::FieldError;
 use crate::validation::{lenient_bool, EntityId};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityKind {
     Project,
@@ -20,14 +20,21 @@ fn yes() -> bool {
 }
 
 /// The body as sent; [`PublishIn::validate`] applies the field and model rules.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = PublishOrder, example = json!({"type": "site", "identifier": "my-site",
+    "parents": {"project": "my-project"}, "publish": true}))]
 pub struct PublishIn {
     #[serde(rename = "type")]
     pub kind: EntityKind,
+    /// Project or site id (string), memory or comment id (positive integer).
+    #[schema(value_type = Object)]
     pub identifier: Value,
+    /// `project`, `site`, `memory`: the chain the target belongs to (none for a project).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub parents: Option<Map<String, Value>>,
     #[serde(default = "yes", deserialize_with = "lenient_bool")]
+    #[schema(default = true)]
     pub publish: bool,
 }
 

@@ -30,7 +30,8 @@ pub struct Site {
 }
 
 /// `info` with explicit nulls, for the single-site read.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = InfoWithNulls)]
 pub struct InfoAll {
     pub lang: String,
     pub name: String,
@@ -41,7 +42,8 @@ pub struct InfoAll {
 
 /// `GET /projects/{p}/sites/{s}`: every field written, `null` included (B11 kept for
 /// byte compatibility with the original).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = SiteWithNulls)]
 pub struct SiteAll {
     pub id: String,
     pub info: InfoAll,
@@ -74,9 +76,12 @@ impl SiteAll {
 }
 
 /// `location` of a request body as sent; checked by [`LocationIn::validate`].
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewLocation)]
 pub struct LocationIn {
+    #[schema(value_type = f64, minimum = -90, maximum = 90, example = 60.17)]
     pub lat: serde_json::Value,
+    #[schema(value_type = f64, minimum = -180, maximum = 180, example = 24.94)]
     pub lon: serde_json::Value,
 }
 
@@ -128,12 +133,21 @@ impl LocationIn {
 }
 
 /// Body of `POST /projects/{p}/sites` as sent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewSite)]
 pub struct NewSiteIn {
+    #[schema(
+        pattern = "^[a-zA-Z0-9-_]+$",
+        min_length = 4,
+        max_length = 250,
+        example = "my-site"
+    )]
     pub id: String,
     pub info: InfoIn,
     pub location: LocationIn,
+    /// Base64 (or a `data:image/…;base64,` URL) of a JPEG or PNG.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 3000000)]
     pub image: Option<String>,
 }
 
@@ -173,11 +187,16 @@ impl NewSiteIn {
 }
 
 /// Body of `PATCH /projects/{p}/sites/{s}`; absent keys are left alone.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = ModifiedSite)]
 pub struct ModifiedSiteIn {
+    /// `null` is refused (422).
     #[serde(default)]
+    #[schema(value_type = Option<LocationIn>)]
     pub location: Patch<LocationIn>,
+    /// `null` removes the image.
     #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 3000000)]
     pub image: Patch<String>,
     #[serde(default)]
     pub info: Option<InfoIn>,

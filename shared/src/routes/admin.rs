@@ -4,7 +4,7 @@ use axum::{extract::State, routing::post, Router};
 
 use crate::{
     auth::MaybeUser,
-    error::ApiResult,
+    error::{ApiResult, ErrorEnvelope},
     http::{ApiJson, Reply},
     models::{info::invalid, publish::PublishIn},
     repos::{publish, Viewer},
@@ -15,6 +15,20 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/admin/publish", post(publish_order))
 }
 
+#[utoipa::path(post, path = "/admin/publish", tag = "admin", operation_id = "admin_publish_order",
+    summary = "Publish or unpublish a project, site, memory or comment (admins)",
+    request_body = PublishIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The flag changed"),
+        (status = 304, description = "Nothing changed"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 /// 204 when the flag changed, 304 when it already had the requested value. No language
 /// negotiation here (§0.4).
 async fn publish_order(

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorEnvelope},
     http::{ApiJson, ApiPath, BaseUrl, Reply, RequestLang},
     models::{
         comment::{Comment, CommentIn},
@@ -30,6 +30,13 @@ pub fn router() -> Router<AppState> {
             "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
             get(read).patch(modify).delete(remove),
         )
+}
+
+/// `{"items": [Comment, …]}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct CommentList {
+    items: Vec<Comment>,
 }
 
 struct Parents {
@@ -54,6 +61,17 @@ impl Parents {
     }
 }
 
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_list",
+    summary = "Comments of a memory",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The comments the caller may see", body = CommentList),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn list(
     State(state): State<AppState>,
     ApiPath((p, s, m)): ApiPath<(String, String, String)>,
@@ -76,6 +94,17 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_read",
+    summary = "One comment",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The comment", body = Comment),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn read(
     State(state): State<AppState>,
     ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
@@ -103,6 +132,23 @@ async fn read(
     Ok(Json(comment))
 }
 
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_create",
+    summary = "Comment a memory",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = CommentIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn create(
     State(state): State<AppState>,
     ApiPath((p, s, m)): ApiPath<(String, String, String)>,
@@ -137,6 +183,23 @@ async fn create(
     Ok(Reply::Created(format!("{}/{id}", at.collection_url(&base))))
 }
 
+#[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_modify",
+    summary = "Change a comment (its author; back to review unless auto-publish)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = CommentIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn modify(
     State(state): State<AppState>,
     ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
@@ -177,6 +240,19 @@ async fn modify(
     Ok(Reply::Changed(format!("{}/{id}", at.collection_url(&base))))
 }
 
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_remove",
+    summary = "Delete a comment (its author, admins)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 /// Hard delete: the author, the project's admins and superusers.
 async fn remove(
     State(state): State<AppState>,

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use regex::Regex;
 
 use crate::{
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorEnvelope},
     http::{ApiPath, BaseUrl},
     images::{bundled, sniff_mime, StoredImage},
     state::AppState,
@@ -40,6 +40,17 @@ fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
+#[utoipa::path(get, path = "/images/{image}", tag = "images", operation_id = "images_image",
+    summary = "An uploaded or bundled image",
+    params(("image" = String, Path, pattern = "^[\\w-]{1,36}(?:\\.[a-zA-Z0-9]{1,10})?$")),
+    responses(
+        (status = 200, description = "The bytes, with `ETag`, `Last-Modified`, `Cache-Control`", content_type = "image/*"),
+        (status = 303, description = "No such image: `Location` is the placeholder image"),
+        (status = 304, description = "Not modified (`If-None-Match`)"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn image(
     State(state): State<AppState>,
     ApiPath(name): ApiPath<String>,

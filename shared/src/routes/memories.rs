@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorEnvelope},
     http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
     models::{
         info::invalid,
@@ -29,6 +29,13 @@ pub fn router() -> Router<AppState> {
             "/projects/{project}/sites/{site}/memories/{memory}",
             get(read).patch(modify).delete(remove),
         )
+}
+
+/// `{"items": [Memory, …]}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct MemoryList {
+    items: Vec<Memory>,
 }
 
 /// A MID/CID path parameter: an integer greater than zero.
@@ -54,6 +61,17 @@ fn collection(raw_project: &str, raw_site: &str) -> ApiResult<(EntityId, EntityI
     Ok((project_id(raw_project)?, site_id(raw_site)?))
 }
 
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_list",
+    summary = "Memories of a site, optionally with comments",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_comments" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The memories the caller may see", body = MemoryList),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn list(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
@@ -79,6 +97,17 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_read",
+    summary = "One memory",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("include_comments" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The memory", body = Memory),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn read(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
@@ -111,6 +140,23 @@ async fn read(
     Ok(Json(memory))
 }
 
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_create",
+    summary = "Post a memory",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = NewMemoryIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn create(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
@@ -150,6 +196,24 @@ async fn create(
     ))))
 }
 
+#[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_modify",
+    summary = "Change a memory (its author)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = ModifiedMemoryIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 304, description = "Nothing changed"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn modify(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
@@ -199,6 +263,19 @@ async fn modify(
     ))))
 }
 
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_remove",
+    summary = "Delete a memory (soft; its author, admins)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 /// Soft delete: the author, the project's admins and superusers.
 async fn remove(
     State(state): State<AppState>,

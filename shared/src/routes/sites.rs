@@ -9,7 +9,7 @@ use axum::{
 use super::projects::{project_id, Items};
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult},
+    error::{ApiError, ApiResult, ErrorEnvelope},
     http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
     models::{
         info::{invalid, InfoIn},
@@ -29,6 +29,13 @@ pub fn router() -> Router<AppState> {
             get(read).patch(modify).delete(remove),
         )
         .route("/projects/{project}/sites/{site}/localize", put(localize))
+}
+
+/// `{"items": [Site, …]}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SiteList {
+    items: Vec<Site>,
 }
 
 /// The `{site}` path parameter as a SID.
@@ -69,6 +76,18 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
     })
 }
 
+#[utoipa::path(get, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_list",
+    summary = "Sites of a project, or the n nearest to lat/lon",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon)"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The sites the caller may see", body = SiteList),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn list(
     State(state): State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -95,6 +114,17 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_read",
+    summary = "One site, optionally with its memories (explicit nulls)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_memories" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    responses(
+        (status = 200, description = "The site", body = SiteAll),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn read(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
@@ -135,6 +165,23 @@ async fn supported_lang(
         .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))
 }
 
+#[utoipa::path(post, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_create",
+    summary = "Create a site",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = NewSiteIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new resource"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn create(
     State(state): State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -206,6 +253,24 @@ fn require_editor(
     Ok(())
 }
 
+#[utoipa::path(patch, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_modify",
+    summary = "Change a site (its creator, admins)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = ModifiedSiteIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 304, description = "Nothing changed"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn modify(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
@@ -251,6 +316,19 @@ async fn modify(
     ))
 }
 
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_remove",
+    summary = "Unpublish a site (admins)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 /// Soft delete (unpublish): the project's admins and superusers only (B14 kept).
 async fn remove(
     State(state): State<AppState>,
@@ -276,6 +354,23 @@ async fn remove(
     ))
 }
 
+#[utoipa::path(put, path = "/projects/{project}/sites/{site}/localize", tag = "sites", operation_id = "sites_localize",
+    summary = "Add or replace a localisation (its creator, admins)",
+    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    request_body = InfoIn,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
+        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
+        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
+        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
+        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
+        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
+        (status = 409, description = "Conflict", body = ErrorEnvelope),
+        (status = 413, description = "Body too large", body = ErrorEnvelope),
+        (status = 422, description = "Invalid input", body = ErrorEnvelope),
+        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+    ))]
 async fn localize(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
