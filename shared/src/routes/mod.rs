@@ -42,6 +42,140 @@ impl Group {
     }
 }
 
+/// Names and route table shared with `template.yaml`, `events/` and the packaging tests.
+impl Group {
+    /// The group's name: its Lambda binary (`functions/<name>`, the template's
+    /// `BuildProperties.Binary`) and its `events/<name>/` folder. Derived from the variant,
+    /// so a group added to the enum gets its name without an edit here.
+    pub fn name(self) -> String {
+        format!("{self:?}").to_ascii_lowercase()
+    }
+
+    /// The group called `name`, if this build has it.
+    pub fn from_name(name: &str) -> Option<Group> {
+        Group::ALL.iter().copied().find(|g| g.name() == name)
+    }
+
+    /// The `(method, path)` routes this group's router serves, in axum's path syntax
+    /// (which is also API Gateway's). Empty for a name missing from [`ROUTE_TABLE`].
+    pub fn routes_table(self) -> &'static [(Method, &'static str)] {
+        let name = self.name();
+        ROUTE_TABLE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[], |(_, routes)| *routes)
+    }
+}
+
+/// Every route of the API (API.md §11 plus the `/auth/…` aliases of §0.1a), by the group
+/// (Lambda function) that serves it. The template must declare exactly these for the
+/// matching functions; a unit test below and the packaging tests hold all three together.
+/// A group may appear here before its router lands: the tests then name what is missing.
+pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
+    ("common", &[(Method::GET, "/"), (Method::GET, "/languages")]),
+    ("images", &[(Method::GET, "/images/{image}")]),
+    (
+        "login",
+        &[
+            (Method::GET, "/oauth"),
+            (Method::POST, "/login"),
+            (Method::POST, "/register"),
+            (Method::POST, "/register/confirm"),
+            (Method::POST, "/login/email-only"),
+            (Method::POST, "/login/email-only/exchange"),
+            (Method::POST, "/auth/login"),
+            (Method::POST, "/auth/password"),
+            (Method::POST, "/auth/register"),
+            (Method::POST, "/auth/confirm"),
+            (Method::POST, "/auth/email"),
+            (Method::POST, "/auth/email/exchange"),
+            (Method::GET, "/auth/oauth"),
+            (Method::GET, "/auth/status"),
+        ],
+    ),
+    (
+        "projects",
+        &[
+            (Method::GET, "/projects"),
+            (Method::POST, "/projects"),
+            (Method::GET, "/projects/{project}"),
+            (Method::PATCH, "/projects/{project}"),
+            (Method::DELETE, "/projects/{project}"),
+            (Method::POST, "/projects/{project}/admins"),
+            (Method::DELETE, "/projects/{project}/admins"),
+            (Method::PUT, "/projects/{project}/localize"),
+        ],
+    ),
+    (
+        "sites",
+        &[
+            (Method::GET, "/projects/{project}/sites"),
+            (Method::POST, "/projects/{project}/sites"),
+            (Method::GET, "/projects/{project}/sites/{site}"),
+            (Method::PATCH, "/projects/{project}/sites/{site}"),
+            (Method::DELETE, "/projects/{project}/sites/{site}"),
+            (Method::PUT, "/projects/{project}/sites/{site}/localize"),
+        ],
+    ),
+    (
+        "memories",
+        &[
+            (Method::GET, "/projects/{project}/sites/{site}/memories"),
+            (Method::POST, "/projects/{project}/sites/{site}/memories"),
+            (
+                Method::GET,
+                "/projects/{project}/sites/{site}/memories/{memory}",
+            ),
+            (
+                Method::PATCH,
+                "/projects/{project}/sites/{site}/memories/{memory}",
+            ),
+            (
+                Method::DELETE,
+                "/projects/{project}/sites/{site}/memories/{memory}",
+            ),
+        ],
+    ),
+    (
+        "comments",
+        &[
+            (
+                Method::GET,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments",
+            ),
+            (
+                Method::POST,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments",
+            ),
+            (
+                Method::GET,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            ),
+            (
+                Method::PATCH,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            ),
+            (
+                Method::DELETE,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            ),
+        ],
+    ),
+    (
+        "me",
+        &[
+            (Method::GET, "/me"),
+            (Method::PATCH, "/me"),
+            (Method::DELETE, "/me"),
+            (Method::PUT, "/me/password"),
+            (Method::POST, "/me/email"),
+            (Method::POST, "/me/username"),
+            (Method::DELETE, "/me/sessions"),
+        ],
+    ),
+    ("admin", &[(Method::POST, "/admin/publish")]),
+];
+
 async fn not_found() -> ApiError {
     ApiError::NotFound("Not Found".into())
 }
@@ -102,4 +236,137 @@ fn cors(state: &AppState) -> CorsLayer {
         // The login token and created resources' URLs are read from these headers.
         .expose_headers([header::AUTHORIZATION, header::LOCATION])
         .max_age(Duration::from_secs(600))
+}
+
+#[cfg(test)]
+mod route_table_tests {
+    use std::{sync::Arc, time::Duration};
+
+    use axum::{body::Body, extract::MatchedPath, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{config::Config, db::Db, images::DirImageStore, sessions::MemorySessionStore};
+
+    /// A state that needs no running service: a handler that reaches the database gets a
+    /// quick 503 (nothing listens on port 1), which is all the probe needs.
+    fn offline_state() -> AppState {
+        let config = Config::from_lookup(|_| None).expect("default configuration");
+        let db = Db::new("mysql://root@127.0.0.1:1/none", Duration::from_secs(1))
+            .expect("a pool is built lazily");
+        AppState::from_parts(
+            config,
+            db,
+            Arc::new(MemorySessionStore::new(60)),
+            Arc::new(DirImageStore::new(std::env::temp_dir())),
+        )
+    }
+
+    /// The group's router with a layer on its routes that names the matched route in a
+    /// response header. Route layers also wrap a path's 405 fallback, hence the status check.
+    fn probe(group: Group) -> NormalizePath<Router> {
+        let router = router(offline_state(), &[group]).route_layer(middleware::from_fn(
+            |req: axum::extract::Request, next: middleware::Next| async move {
+                let path = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default();
+                let mut res = next.run(req).await;
+                if res.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
+                    if let Ok(v) = HeaderValue::from_str(&path) {
+                        res.headers_mut().insert("x-matched-route", v);
+                    }
+                }
+                res
+            },
+        ));
+        NormalizePathLayer::trim_trailing_slash().layer(router)
+    }
+
+    /// A concrete path for a route pattern.
+    fn sample(path: &str) -> String {
+        path.replace("{project}", "sample-project")
+            .replace("{site}", "sample-site")
+            .replace("{memory}", "1")
+            .replace("{comment}", "2")
+            .replace("{image}", "sample.jpg")
+    }
+
+    async fn matched(group: Group, method: &Method, path: &str) -> Option<String> {
+        let req = Request::builder()
+            .method(method.clone())
+            .uri(sample(path))
+            .body(Body::empty())
+            .expect("request");
+        let res = probe(group).oneshot(req).await.expect("infallible");
+        res.headers()
+            .get("x-matched-route")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for g in Group::ALL {
+            assert_eq!(Group::from_name(&g.name()), Some(*g));
+        }
+        assert_eq!(Group::Projects.name(), "projects");
+        assert_eq!(Group::from_name("nope"), None);
+    }
+
+    #[test]
+    fn the_table_lists_each_route_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (group, routes) in ROUTE_TABLE {
+            for (method, path) in *routes {
+                assert!(
+                    seen.insert((method.clone(), *path)),
+                    "{method} {path} is listed twice (again under {group})"
+                );
+            }
+        }
+    }
+
+    /// Each group's router serves exactly the routes the table lists for it: every listed
+    /// route reaches a handler under its own pattern, and no other listed route does.
+    #[tokio::test]
+    async fn every_router_serves_exactly_its_table_rows() {
+        let methods = [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ];
+        let mut problems = Vec::new();
+        for group in Group::ALL {
+            let own = group.routes_table();
+            if own.is_empty() {
+                problems.push(format!("{}: no rows in ROUTE_TABLE", group.name()));
+            }
+            for (_, routes) in ROUTE_TABLE {
+                for (_, path) in *routes {
+                    for method in &methods {
+                        let listed = own.iter().any(|(m, p)| m == method && p == path);
+                        let got = matched(*group, method, path).await;
+                        match (listed, got) {
+                            (true, Some(p)) if p == *path => {}
+                            (true, other) => problems.push(format!(
+                                "{}: {method} {path} is in its table but the router \
+                                 does not serve it (matched {other:?})",
+                                group.name()
+                            )),
+                            (false, Some(p)) if p == *path => problems.push(format!(
+                                "{}: router serves {method} {path}, missing from its table",
+                                group.name()
+                            )),
+                            (false, _) => {}
+                        }
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }
