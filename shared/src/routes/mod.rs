@@ -4,12 +4,14 @@
 pub mod common;
 pub mod projects;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{header, HeaderName, HeaderValue, Method},
-    middleware, Router,
+    http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri},
+    middleware,
+    response::{IntoResponse, Response},
+    Router,
 };
 use tower::Layer;
 use tower_http::{
@@ -19,7 +21,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth, error::ApiError, state::AppState};
+use crate::{auth, error::ApiError, http::BaseUrl, state::AppState};
 
 /// Largest request body: a 3 000 000-character image plus the rest of the JSON (§9).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -176,8 +178,56 @@ pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
     ("admin", &[(Method::POST, "/admin/publish")]),
 ];
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("Not Found".into())
+/// A request that no route of this router matches. In AWS, API Gateway hands whatever matches
+/// none of its routes (`$default`) to the common function, so the answer follows the whole
+/// [`ROUTE_TABLE`], not only this router: a known path with another method is a 405; a known
+/// route of another function in this build is a spelling API Gateway did not route (e.g. a
+/// trailing slash, §0.1), redirected with 307 to the spelling it does; anything else 404.
+/// Locally every router is merged, so only the 404 and 405 cases can happen.
+async fn unmatched(groups: Arc<[Group]>, method: Method, uri: Uri, base: BaseUrl) -> Response {
+    let path = uri.path();
+    let known: Vec<(&str, &Method)> = ROUTE_TABLE
+        .iter()
+        .flat_map(|(name, routes)| routes.iter().map(move |(m, p)| (*name, m, *p)))
+        .filter(|(_, _, pattern)| pattern_matches(pattern, path))
+        .map(|(name, m, _)| (name, m))
+        .collect();
+    if known.is_empty() {
+        return ApiError::NotFound("Not Found".into()).into_response();
+    }
+    let served_elsewhere = known.iter().any(|(name, m)| {
+        **m == method && Group::from_name(name).is_some_and(|g| !groups.contains(&g))
+    });
+    if served_elsewhere {
+        let target = match uri.query() {
+            Some(q) => base.join(&format!("{path}?{q}")),
+            None => base.join(path),
+        };
+        let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        return res;
+    }
+    if known.iter().any(|(_, m)| **m == method) {
+        // A route of a function that is not part of this build.
+        return ApiError::NotFound("Not Found".into()).into_response();
+    }
+    ApiError::MethodNotAllowed.into_response()
+}
+
+/// Whether `path` fits the route `pattern` (`{name}` matches one non-empty segment).
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -193,7 +243,10 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
     }
     let request_id = HeaderName::from_static("x-request-id");
     routes
-        .fallback(not_found)
+        .fallback({
+            let groups: Arc<[Group]> = groups.into();
+            move |method: Method, uri: Uri, base: BaseUrl| unmatched(groups, method, uri, base)
+        })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -250,7 +303,7 @@ mod route_table_tests {
 
     /// A state that needs no running service: a handler that reaches the database gets a
     /// quick 503 (nothing listens on port 1), which is all the probe needs.
-    fn offline_state() -> AppState {
+    pub(super) fn offline_state() -> AppState {
         let config = Config::from_lookup(|_| None).expect("default configuration");
         let db = Db::new("mysql://root@127.0.0.1:1/none", Duration::from_secs(1))
             .expect("a pool is built lazily");
@@ -368,5 +421,57 @@ mod route_table_tests {
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod unmatched_tests {
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn send(groups: &[Group], method: Method, uri: &str) -> Response {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "api.example.com")
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .expect("request");
+        let state = route_table_tests::offline_state();
+        service(state, groups)
+            .oneshot(req)
+            .await
+            .expect("infallible")
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(pattern_matches("/", "/"));
+        assert!(pattern_matches("/projects/{project}", "/projects/abcd"));
+        assert!(!pattern_matches("/projects/{project}", "/projects/"));
+        assert!(!pattern_matches("/projects/{project}", "/projects/a/b"));
+        assert!(!pattern_matches("/projects", "/projects/a"));
+    }
+
+    /// What the common function answers for requests API Gateway routes to `$default`.
+    #[tokio::test]
+    async fn the_common_function_answers_what_api_gateway_did_not_route() {
+        let common = [Group::Common];
+        let r = send(&common, Method::PUT, "/projects").await;
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let r = send(&common, Method::GET, "/no/such/path").await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // A trailing-slash spelling of a route another function of this build serves.
+        let r = send(&common, Method::POST, "/projects/?lang=fi").await;
+        assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(
+            r.headers()[header::LOCATION],
+            "https://api.example.com/projects?lang=fi"
+        );
+        // Locally every router is merged: the same request reaches its handler instead.
+        let r = send(Group::ALL, Method::PUT, "/projects").await;
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     }
 }
