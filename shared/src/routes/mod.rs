@@ -11,12 +11,14 @@ pub mod memories;
 pub mod projects;
 pub mod sites;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     extract::DefaultBodyLimit,
-    http::{header, HeaderName, HeaderValue, Method},
-    middleware, Router,
+    http::{header, HeaderName, HeaderValue, Method, StatusCode, Uri},
+    middleware,
+    response::{IntoResponse, Response},
+    Router,
 };
 use tower::Layer;
 use tower_http::{
@@ -26,7 +28,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth, error::ApiError, http::guard, state::AppState};
+use crate::{auth, error::ApiError, http::guard, http::BaseUrl, state::AppState};
 
 /// Largest request body: a 3 000 000-character image plus the rest of the JSON (§9).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -73,8 +75,190 @@ impl Group {
     }
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound("Not Found".into())
+/// Names and route table shared with `template.yaml`, `events/` and the packaging tests.
+impl Group {
+    /// The group's name: its Lambda binary (`functions/<name>`, the template's
+    /// `BuildProperties.Binary`) and its `events/<name>/` folder. Derived from the variant,
+    /// so a group added to the enum gets its name without an edit here.
+    pub fn name(self) -> String {
+        format!("{self:?}").to_ascii_lowercase()
+    }
+
+    /// The group called `name`, if this build has it.
+    pub fn from_name(name: &str) -> Option<Group> {
+        Group::ALL.iter().copied().find(|g| g.name() == name)
+    }
+
+    /// The `(method, path)` routes this group's router serves, in axum's path syntax
+    /// (which is also API Gateway's). Empty for a name missing from [`ROUTE_TABLE`].
+    pub fn routes_table(self) -> &'static [(Method, &'static str)] {
+        let name = self.name();
+        ROUTE_TABLE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[], |(_, routes)| *routes)
+    }
+}
+
+/// Every route of the API (API.md §11 plus the `/auth/…` aliases of §0.1a), by the group
+/// (Lambda function) that serves it. The template must declare exactly these for the
+/// matching functions; a unit test below and the packaging tests hold all three together.
+/// A group may appear here before its router lands: the tests then name what is missing.
+pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
+    ("common", &[(Method::GET, "/"), (Method::GET, "/languages")]),
+    ("images", &[(Method::GET, "/images/{image}")]),
+    (
+        "login",
+        &[
+            (Method::GET, "/oauth"),
+            (Method::POST, "/login"),
+            (Method::POST, "/register"),
+            (Method::POST, "/register/confirm"),
+            (Method::POST, "/login/email-only"),
+            (Method::POST, "/login/email-only/exchange"),
+            (Method::POST, "/auth/login"),
+            (Method::POST, "/auth/password"),
+            (Method::POST, "/auth/register"),
+            (Method::POST, "/auth/confirm"),
+            (Method::POST, "/auth/email"),
+            (Method::POST, "/auth/email/exchange"),
+            (Method::GET, "/auth/oauth"),
+            (Method::GET, "/auth/status"),
+        ],
+    ),
+    (
+        "projects",
+        &[
+            (Method::GET, "/projects"),
+            (Method::POST, "/projects"),
+            (Method::GET, "/projects/{project}"),
+            (Method::PATCH, "/projects/{project}"),
+            (Method::DELETE, "/projects/{project}"),
+            (Method::POST, "/projects/{project}/admins"),
+            (Method::DELETE, "/projects/{project}/admins"),
+            (Method::PUT, "/projects/{project}/localize"),
+        ],
+    ),
+    (
+        "sites",
+        &[
+            (Method::GET, "/projects/{project}/sites"),
+            (Method::POST, "/projects/{project}/sites"),
+            (Method::GET, "/projects/{project}/sites/{site}"),
+            (Method::PATCH, "/projects/{project}/sites/{site}"),
+            (Method::DELETE, "/projects/{project}/sites/{site}"),
+            (Method::PUT, "/projects/{project}/sites/{site}/localize"),
+        ],
+    ),
+    (
+        "memories",
+        &[
+            (Method::GET, "/projects/{project}/sites/{site}/memories"),
+            (Method::POST, "/projects/{project}/sites/{site}/memories"),
+            (
+                Method::GET,
+                "/projects/{project}/sites/{site}/memories/{memory}",
+            ),
+            (
+                Method::PATCH,
+                "/projects/{project}/sites/{site}/memories/{memory}",
+            ),
+            (
+                Method::DELETE,
+                "/projects/{project}/sites/{site}/memories/{memory}",
+            ),
+        ],
+    ),
+    (
+        "comments",
+        &[
+            (
+                Method::GET,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments",
+            ),
+            (
+                Method::POST,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments",
+            ),
+            (
+                Method::GET,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            ),
+            (
+                Method::PATCH,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            ),
+            (
+                Method::DELETE,
+                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
+            ),
+        ],
+    ),
+    (
+        "me",
+        &[
+            (Method::GET, "/me"),
+            (Method::PATCH, "/me"),
+            (Method::DELETE, "/me"),
+            (Method::PUT, "/me/password"),
+            (Method::POST, "/me/email"),
+            (Method::POST, "/me/username"),
+            (Method::DELETE, "/me/sessions"),
+        ],
+    ),
+    ("admin", &[(Method::POST, "/admin/publish")]),
+];
+
+/// A request that no route of this router matches. In AWS, API Gateway hands whatever matches
+/// none of its routes (`$default`) to the common function, so the answer follows the whole
+/// [`ROUTE_TABLE`], not only this router: a known path with another method is a 405; a known
+/// route of another function in this build is a spelling API Gateway did not route (e.g. a
+/// trailing slash, §0.1), redirected with 307 to the spelling it does; anything else 404.
+/// Locally every router is merged, so only the 404 and 405 cases can happen.
+async fn unmatched(groups: Arc<[Group]>, method: Method, uri: Uri, base: BaseUrl) -> Response {
+    let path = uri.path();
+    let known: Vec<(&str, &Method)> = ROUTE_TABLE
+        .iter()
+        .flat_map(|(name, routes)| routes.iter().map(move |(m, p)| (*name, m, *p)))
+        .filter(|(_, _, pattern)| pattern_matches(pattern, path))
+        .map(|(name, m, _)| (name, m))
+        .collect();
+    if known.is_empty() {
+        return ApiError::NotFound("Not Found".into()).into_response();
+    }
+    let served_elsewhere = known.iter().any(|(name, m)| {
+        **m == method && Group::from_name(name).is_some_and(|g| !groups.contains(&g))
+    });
+    if served_elsewhere {
+        let target = match uri.query() {
+            Some(q) => base.join(&format!("{path}?{q}")),
+            None => base.join(path),
+        };
+        let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        return res;
+    }
+    if known.iter().any(|(_, m)| **m == method) {
+        // A route of a function that is not part of this build.
+        return ApiError::NotFound("Not Found".into()).into_response();
+    }
+    ApiError::MethodNotAllowed.into_response()
+}
+
+/// Whether `path` fits the route `pattern` (`{name}` matches one non-empty segment).
+fn pattern_matches(pattern: &str, path: &str) -> bool {
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return true,
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
+            (Some(w), Some(g)) if w == g => {}
+            _ => return false,
+        }
+    }
 }
 
 async fn method_not_allowed() -> ApiError {
@@ -94,7 +278,10 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
     }
     let request_id = HeaderName::from_static("x-request-id");
     routes
-        .fallback(not_found)
+        .fallback({
+            let groups: Arc<[Group]> = groups.into();
+            move |method: Method, uri: Uri, base: BaseUrl| unmatched(groups, method, uri, base)
+        })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -138,4 +325,190 @@ fn cors(state: &AppState) -> CorsLayer {
         // The login token and created resources' URLs are read from these headers.
         .expose_headers([header::AUTHORIZATION, header::LOCATION])
         .max_age(Duration::from_secs(600))
+}
+
+#[cfg(test)]
+mod route_table_tests {
+    use std::{sync::Arc, time::Duration};
+
+    use axum::{body::Body, extract::MatchedPath, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::{config::Config, db::Db, images::DirImageStore, sessions::MemorySessionStore};
+
+    /// A state that needs no running service: a handler that reaches the database gets a
+    /// quick 503 (nothing listens on port 1), which is all the probe needs.
+    pub(super) fn offline_state() -> AppState {
+        let config = Config::from_lookup(|_| None).expect("default configuration");
+        let db = Db::new("mysql://root@127.0.0.1:1/none", Duration::from_secs(1))
+            .expect("a pool is built lazily");
+        AppState::from_parts(
+            config,
+            db,
+            Arc::new(MemorySessionStore::new(60)),
+            Arc::new(DirImageStore::new(std::env::temp_dir())),
+            Arc::new(crate::mail::LogMailer),
+        )
+    }
+
+    /// The group's router with a layer on its routes that names the matched route in a
+    /// response header. Route layers also wrap a path's 405 fallback, hence the status check.
+    fn probe(group: Group) -> NormalizePath<Router> {
+        let router = router(offline_state(), &[group]).route_layer(middleware::from_fn(
+            |req: axum::extract::Request, next: middleware::Next| async move {
+                let path = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default();
+                let mut res = next.run(req).await;
+                if res.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
+                    if let Ok(v) = HeaderValue::from_str(&path) {
+                        res.headers_mut().insert("x-matched-route", v);
+                    }
+                }
+                res
+            },
+        ));
+        NormalizePathLayer::trim_trailing_slash().layer(router)
+    }
+
+    /// A concrete path for a route pattern.
+    fn sample(path: &str) -> String {
+        path.replace("{project}", "sample-project")
+            .replace("{site}", "sample-site")
+            .replace("{memory}", "1")
+            .replace("{comment}", "2")
+            .replace("{image}", "sample.jpg")
+    }
+
+    async fn matched(group: Group, method: &Method, path: &str) -> Option<String> {
+        let req = Request::builder()
+            .method(method.clone())
+            .uri(sample(path))
+            .body(Body::empty())
+            .expect("request");
+        let res = probe(group).oneshot(req).await.expect("infallible");
+        res.headers()
+            .get("x-matched-route")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for g in Group::ALL {
+            assert_eq!(Group::from_name(&g.name()), Some(*g));
+        }
+        assert_eq!(Group::Projects.name(), "projects");
+        assert_eq!(Group::from_name("nope"), None);
+    }
+
+    #[test]
+    fn the_table_lists_each_route_once() {
+        let mut seen = std::collections::HashSet::new();
+        for (group, routes) in ROUTE_TABLE {
+            for (method, path) in *routes {
+                assert!(
+                    seen.insert((method.clone(), *path)),
+                    "{method} {path} is listed twice (again under {group})"
+                );
+            }
+        }
+    }
+
+    /// Each group's router serves exactly the routes the table lists for it: every listed
+    /// route reaches a handler under its own pattern, and no other listed route does.
+    #[tokio::test]
+    async fn every_router_serves_exactly_its_table_rows() {
+        let methods = [
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ];
+        let mut problems = Vec::new();
+        for group in Group::ALL {
+            let own = group.routes_table();
+            if own.is_empty() {
+                problems.push(format!("{}: no rows in ROUTE_TABLE", group.name()));
+            }
+            for (_, routes) in ROUTE_TABLE {
+                for (_, path) in *routes {
+                    for method in &methods {
+                        let listed = own.iter().any(|(m, p)| m == method && p == path);
+                        let got = matched(*group, method, path).await;
+                        match (listed, got) {
+                            (true, Some(p)) if p == *path => {}
+                            (true, other) => problems.push(format!(
+                                "{}: {method} {path} is in its table but the router \
+                                 does not serve it (matched {other:?})",
+                                group.name()
+                            )),
+                            (false, Some(p)) if p == *path => problems.push(format!(
+                                "{}: router serves {method} {path}, missing from its table",
+                                group.name()
+                            )),
+                            (false, _) => {}
+                        }
+                    }
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod unmatched_tests {
+    use axum::{body::Body, http::Request};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn send(groups: &[Group], method: Method, uri: &str) -> Response {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("host", "api.example.com")
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .expect("request");
+        let state = route_table_tests::offline_state();
+        service(state, groups)
+            .oneshot(req)
+            .await
+            .expect("infallible")
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(pattern_matches("/", "/"));
+        assert!(pattern_matches("/projects/{project}", "/projects/abcd"));
+        assert!(!pattern_matches("/projects/{project}", "/projects/"));
+        assert!(!pattern_matches("/projects/{project}", "/projects/a/b"));
+        assert!(!pattern_matches("/projects", "/projects/a"));
+    }
+
+    /// What the common function answers for requests API Gateway routes to `$default`.
+    #[tokio::test]
+    async fn the_common_function_answers_what_api_gateway_did_not_route() {
+        let common = [Group::Common];
+        let r = send(&common, Method::PUT, "/projects").await;
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        let r = send(&common, Method::GET, "/no/such/path").await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        // A trailing-slash spelling of a route another function of this build serves.
+        let r = send(&common, Method::POST, "/projects/?lang=fi").await;
+        assert_eq!(r.status(), StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(
+            r.headers()[header::LOCATION],
+            "https://api.example.com/projects?lang=fi"
+        );
+        // Locally every router is merged: the same request reaches its handler instead.
+        let r = send(Group::ALL, Method::PUT, "/projects").await;
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    }
 }

@@ -14,6 +14,7 @@ mod me;
 mod memories;
 mod migrations;
 mod openapi;
+mod packaging;
 mod projects;
 mod redis_sessions;
 mod security;
