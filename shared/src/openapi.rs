@@ -1,23 +1,36 @@
 //! The OpenAPI 3.1 document, generated from the handlers' and models' own annotations so
 //! it cannot drift from the code. Served by the common group at `/openapi.json`, with an
 //! interactive reference at `/docs`.
+//!
+//! Adding a resource group: annotate its handlers with `#[utoipa::path(…)]` (shared
+//! statuses through the sets of [`responses`]), list them under `paths(…)` below, add a
+//! tag, and give the group's module a route table (`ROUTES`) — the tests check that the
+//! document, the route tables and the routers agree.
+
+pub mod params;
+pub mod responses;
 
 use std::sync::OnceLock;
 
 use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+        PathItem,
+    },
     Modify, OpenApi,
 };
 
-use crate::routes;
+use crate::{error::ErrorEnvelope, routes};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Muistotkartalla API",
         description = "Projects hold map sites; people post memories at a site and comment on them. \
-            Errors use the envelope `{\"error\": {\"code\", \"message\", …}}`. Log in to get an \
-            `Authorization: bearer …` header and send it back as is.",
+            Errors use the envelope `{\"error\": {\"code\", \"message\", …}}` (422: with `errors`, \
+            one entry per broken rule). Log in (`/auth/login`, `/auth/email/exchange`) to get an \
+            `Authorization: bearer …` response header and send it back as is. A present but \
+            invalid or expired token is answered with 401 on every path.",
         license(name = "MIT", identifier = "MIT")
     ),
     paths(
@@ -33,11 +46,29 @@ use crate::routes;
         routes::projects::add_admin,
         routes::projects::remove_admin,
         routes::projects::localize,
+        routes::login::password_login,
+        routes::login::register,
+        routes::login::confirm,
+        routes::login::email_login,
+        routes::login::exchange,
+        routes::login::oauth,
+        routes::login::status,
+        routes::me::read,
+        routes::me::modify,
+        routes::me::logout,
+        routes::me::logout_everywhere,
+        routes::me::change_password,
+        routes::me::change_email,
+        routes::me::change_username,
     ),
-    modifiers(&BearerAuth),
+    components(schemas(ErrorEnvelope)),
+    modifiers(&BearerAuth, &SharedResponses, &OperationIds, &Aliases),
     tags(
         (name = "common", description = "Health check, languages, this document"),
         (name = "projects", description = "Projects (E10–E17)"),
+        (name = "login", description = "Login, registration and e-mail links (E4–E9); every \
+            path also under `/auth/…`, the spelling the frontend calls"),
+        (name = "me", description = "The current user (E34–E40)"),
     )
 )]
 pub struct ApiDoc;
@@ -59,6 +90,84 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The shared responses of [`responses`] under `components/responses`.
+struct SharedResponses;
+
+impl Modify for SharedResponses {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        for (name, response) in responses::components() {
+            components
+                .responses
+                .insert(name.to_string(), response.into());
+        }
+    }
+}
+
+/// Operation ids `<tag>_<handler>`: handlers of different groups share names (`read`).
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            for op in operations_mut(item) {
+                let tag = op
+                    .tags
+                    .as_ref()
+                    .and_then(|t| t.first())
+                    .cloned()
+                    .unwrap_or_default();
+                if let Some(id) = op.operation_id.as_mut() {
+                    *id = format!("{tag}_{id}");
+                }
+            }
+        }
+    }
+}
+
+/// Documents each alias of [`routes::login::ALIASES`] as a copy of the seed path's
+/// operations, with operation ids of their own.
+struct Aliases;
+
+impl Modify for Aliases {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for (alias, seed) in routes::login::ALIASES {
+            let Some(mut item) = doc.paths.paths.get(*seed).cloned() else {
+                continue;
+            };
+            for op in operations_mut(&mut item) {
+                let id = op.operation_id.take().unwrap_or_default();
+                let suffix: String = alias
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                op.operation_id = Some(format!("{id}{suffix}"));
+                let described = op.description.take().unwrap_or_default();
+                op.description = Some(
+                    format!("Same as `{seed}`; the spelling the frontend calls.\n\n{described}")
+                        .trim_end()
+                        .to_string(),
+                );
+            }
+            doc.paths.paths.insert(alias.to_string(), item);
+        }
+    }
+}
+
+fn operations_mut(
+    item: &mut PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
 }
 
 /// The document, built once.

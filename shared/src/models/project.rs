@@ -89,7 +89,7 @@ impl ContactIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = NewProject, example = json!({"id": "my-project", "info": {"lang": "fi", "name": "Projekti"}}))]
 pub struct NewProjectIn {
-    #[schema(pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250)]
+    #[schema(pattern = "^[a-zA-Z0-9_-]+$", min_length = 4, max_length = 250)]
     pub id: String,
     pub info: InfoIn,
     /// Base64 JPEG or PNG, optionally as a `data:image/…;base64,` URL.

@@ -10,8 +10,17 @@ use serde::Serialize;
 use crate::{
     error::{ApiError, ErrorEnvelope},
     http::{BaseUrl, QueryMap},
+    openapi::responses::{Always, Invalid},
     state::AppState,
 };
+
+/// The routes of [`router`] (see [`super::Group::routes_table`]).
+pub const ROUTES: &[super::Route] = &[
+    ("GET", "/"),
+    ("GET", "/languages"),
+    ("GET", "/openapi.json"),
+    ("GET", "/docs"),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,8 +32,7 @@ pub fn router() -> Router<AppState> {
 
 #[utoipa::path(get, path = "/docs", tag = "common",
     summary = "Interactive API reference (Scalar; its script is loaded by the browser)",
-    responses((status = 200, description = "HTML", content_type = "text/html"),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+    responses((status = 200, description = "HTML page", content_type = "text/html"), Always))]
 async fn docs() -> impl IntoResponse {
     Html(
         utoipa_scalar::Scalar::new(crate::openapi::document())
@@ -35,16 +43,14 @@ async fn docs() -> impl IntoResponse {
 
 #[utoipa::path(get, path = "/openapi.json", tag = "common",
     summary = "This API's OpenAPI 3.1 document",
-    responses((status = 200, description = "The document", content_type = "application/json"),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+    responses((status = 200, description = "The document", content_type = "application/json"), Always))]
 async fn openapi_json() -> impl IntoResponse {
     Json(crate::openapi::document())
 }
 
 #[utoipa::path(get, path = "/", tag = "common",
     summary = "Health check: a minimal HTML page",
-    responses((status = 200, description = "HTML", content_type = "text/html"),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+    responses((status = 200, description = "HTML page linking the favicon", content_type = "text/html"), Always))]
 async fn index(base: BaseUrl) -> impl IntoResponse {
     let icon = base.join("/images/favicon.ico");
     let icon = icon
@@ -85,11 +91,11 @@ pub fn lookup_language(q: &str) -> Option<LanguageOut> {
 
 #[utoipa::path(get, path = "/languages", tag = "common",
     summary = "Look up an ISO 639 language",
-    params(("q" = String, Query, description = "ISO 639-1 or 639-3 code", pattern = "^[a-z]{2,3}$", min_length = 2, max_length = 3)),
+    params(("q" = String, Query, description = "ISO 639-1 (2 letters) or 639-3 (3 letters) code", pattern = "^[a-z]{2,3}$", min_length = 2, max_length = 3, example = "fi")),
     responses((status = 200, description = "The language", body = LanguageOut),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope),
-              (status = 404, description = "Unknown language", body = ErrorEnvelope),
-              (status = 422, description = "Invalid code", body = ErrorEnvelope)))]
+              (status = 404, description = "Unknown language", body = ErrorEnvelope,
+               example = json!({"error": {"code": 404, "message": "Language not found"}})),
+              Always, Invalid))]
 async fn language(query: QueryMap) -> Result<Json<LanguageOut>, ApiError> {
     let q = query.required("q")?;
     let valid = (2..=3).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_lowercase());

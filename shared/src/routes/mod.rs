@@ -38,7 +38,8 @@ pub enum Group {
 impl Group {
     pub const ALL: &'static [Group] = &[Group::Common, Group::Projects, Group::Login, Group::Me];
 
-    fn routes(self) -> Router<AppState> {
+    /// The group's routes without the cross-cutting layers.
+    pub fn routes(self) -> Router<AppState> {
         match self {
             Group::Common => common::router(),
             Group::Projects => projects::router(),
@@ -46,7 +47,22 @@ impl Group {
             Group::Me => me::router(),
         }
     }
+
+    /// Every `(method, path)` the group's router serves, paths in axum's `{param}`
+    /// spelling (the OpenAPI one too). Tests check each row against the router and the
+    /// whole table against the OpenAPI document.
+    pub fn routes_table(self) -> &'static [Route] {
+        match self {
+            Group::Common => common::ROUTES,
+            Group::Projects => projects::ROUTES,
+            Group::Login => login::ROUTES,
+            Group::Me => me::ROUTES,
+        }
+    }
 }
+
+/// One served route: HTTP method (upper case) and path.
+pub type Route = (&'static str, &'static str);
 
 async fn not_found() -> ApiError {
     ApiError::NotFound("Not Found".into())
