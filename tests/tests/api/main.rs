@@ -2,6 +2,7 @@
 
 mod common;
 mod faults;
+mod fuzz_findings;
 mod limits;
 mod login;
 mod me;
