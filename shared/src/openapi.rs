@@ -5,7 +5,9 @@
 //! Adding a resource group: annotate its handlers with `#[utoipa::path(…)]` (shared
 //! statuses through the sets of [`responses`]), list them under `paths(…)` below, add a
 //! tag, and give the group's module a route table (`ROUTES`) — the tests check that the
-//! document, the route tables and the routers agree.
+//! document, the route tables and the routers agree. Response types carry
+//! `#[serde(deny_unknown_fields)]`, which makes their schemas `additionalProperties: false`:
+//! a body with an undocumented field fails the fuzz run (`.ci/fuzz.sh`).
 
 pub mod params;
 pub mod responses;
@@ -175,3 +177,77 @@ pub fn document() -> utoipa::openapi::OpenApi {
     static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
     DOC.get_or_init(ApiDoc::openapi).clone()
 }
+
+/// The `/docs` page, built once: Scalar's interactive reference (its script comes from
+/// its CDN, so the browser needs internet access) over a plain list of the operations
+/// that stays visible when the script cannot be loaded.
+pub fn docs_page() -> &'static str {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    PAGE.get_or_init(|| {
+        let doc = document();
+        let mut rows = String::new();
+        for (path, item) in doc.paths.paths.iter() {
+            let ops = [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ];
+            for (method, op) in ops {
+                let Some(op) = op else { continue };
+                let tag = op.tags.as_ref().and_then(|t| t.first()).map_or("", |t| t);
+                let summary = op.summary.as_deref().unwrap_or("");
+                rows.push_str(&format!(
+                    "<tr><td>{}</td><td><code>{method}</code></td><td><code>{}</code></td><td>{}</td></tr>\n",
+                    escape(tag),
+                    escape(path),
+                    escape(summary)
+                ));
+            }
+        }
+        let template = DOCS_TEMPLATE.replace("<!--operations-->", &rows);
+        utoipa_scalar::Scalar::new(doc)
+            .title("Muistotkartalla API")
+            .custom_html(template)
+            .to_html()
+    })
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const DOCS_TEMPLATE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<title>$title</title>
+<meta charset="utf-8"/>
+<meta name="viewport" content="width=device-width, initial-scale=1"/>
+<style>
+#fallback { font-family: system-ui, sans-serif; max-width: 72em; margin: 2em auto; padding: 0 1em; }
+#fallback table { border-collapse: collapse; width: 100%; }
+#fallback td { border-bottom: 1px solid #ddd; padding: .3em .6em; vertical-align: top; }
+</style>
+</head>
+<body>
+<div id="fallback">
+<h1>$title</h1>
+<p>The interactive reference loads its script (Scalar) from cdn.jsdelivr.net; until it
+does, or if it cannot, here are the operations. The whole OpenAPI 3.1 document:
+<a href="openapi.json">openapi.json</a>.</p>
+<table>
+<!--operations-->
+</table>
+</div>
+<script id="api-reference" type="application/json">
+$spec
+</script>
+<script src="https://cdn.jsdelivr.net/npm/@scalar/api-reference"
+  onload="document.getElementById('fallback').remove()"></script>
+</body>
+</html>
+"#;

@@ -10,6 +10,7 @@ use crate::validation::{self, lenient_bool, EntityId, Patch, Username};
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Contact)]
+#[serde(deny_unknown_fields)]
 pub struct ContactOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
@@ -18,6 +19,7 @@ pub struct ContactOut {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Project {
     #[schema(example = "my-project")]
     pub id: String,

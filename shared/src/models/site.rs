@@ -5,6 +5,7 @@ use serde::Serialize;
 use super::info::InfoOut;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Location {
     pub lon: f64,
     pub lat: f64,
@@ -12,6 +13,7 @@ pub struct Location {
 
 /// A site in lists (nulls omitted). `waiting_approval`/`own` are `true` or absent.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Site {
     pub id: String,
     pub info: InfoOut,

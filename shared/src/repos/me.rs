@@ -12,6 +12,7 @@ use crate::{
 /// `GET /me` (E34); absent values are omitted.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"username": "Matti", "email": "matti@example.com", "country": "FI", "birth_date": "1970-01-31", "modified_at": "2022-04-05T13:36:33"}))]
+#[serde(deny_unknown_fields)]
 pub struct UserData {
     pub username: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -31,14 +31,10 @@ pub fn router() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/docs", tag = "common",
-    summary = "Interactive API reference (Scalar; its script is loaded by the browser)",
+    summary = "Interactive API reference (Scalar, whose script the browser loads from its CDN)",
     responses((status = 200, description = "HTML page", content_type = "text/html"), Always))]
-async fn docs() -> impl IntoResponse {
-    Html(
-        utoipa_scalar::Scalar::new(crate::openapi::document())
-            .title("Muistotkartalla API")
-            .to_html(),
-    )
+async fn docs() -> Html<&'static str> {
+    Html(crate::openapi::docs_page())
 }
 
 #[utoipa::path(get, path = "/openapi.json", tag = "common",
@@ -66,6 +62,7 @@ async fn index(base: BaseUrl) -> impl IntoResponse {
 /// E2's body, keys in the documented order.
 #[derive(Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Language, example = json!({"name": "Finnish", "id": "fin", "alpha_3": "fin", "alpha_2": "fi"}))]
+#[serde(deny_unknown_fields)]
 pub struct LanguageOut {
     pub name: &'static str,
     pub id: &'static str,

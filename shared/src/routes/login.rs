@@ -9,7 +9,6 @@ use axum::{
     Json, Router,
 };
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::{
     auth::{AuthUser, MaybeUser},
@@ -113,22 +112,35 @@ fn invalid(errors: Vec<FieldError>) -> ApiResult<()> {
     }
 }
 
-/// Password login: exactly one of `username` and `email`, and the password.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[schema(as = Login, example = json!({"username": "Matti", "password": "correct horse battery"}))]
+#[derive(Deserialize)]
 struct LoginIn {
     #[serde(default)]
     username: Option<String>,
     #[serde(default)]
-    #[schema(format = Email)]
     email: Option<String>,
     password: String,
+}
+
+/// Password login: exactly one of `username` and `email` (else 422), and the password.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = Login, example = json!({"username": "Matti", "password": "correct horse battery"}))]
+#[allow(dead_code)]
+enum LoginDoc {
+    /// By username
+    Username { username: String, password: String },
+    /// By e-mail address
+    Email {
+        #[schema(format = Email)]
+        email: String,
+        password: String,
+    },
 }
 
 /// E5: username or e-mail plus password → 200 with the session header.
 #[utoipa::path(post, path = "/login", tag = "login",
     summary = "Log in with username or e-mail and password",
-    request_body = LoginIn,
+    request_body = LoginDoc,
     responses(
         SessionStarted,
         (status = 400, description = "No such user or wrong password", body = ErrorEnvelope),
@@ -186,9 +198,9 @@ struct RegisterIn {
 }
 
 /// `GET /oauth`.
-#[derive(utoipa::ToSchema)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 #[schema(as = OAuthProviders, example = json!({"oauth_providers": []}))]
-#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 struct OAuthOut {
     /// Names of the configured providers (no provider routes exist).
     oauth_providers: Vec<String>,
@@ -406,8 +418,10 @@ async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<R
 #[utoipa::path(get, path = "/oauth", tag = "login",
     summary = "Configured OAuth providers",
     responses((status = 200, description = "The providers", body = OAuthOut), Always))]
-async fn oauth(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "oauth_providers": state.config().oauth_providers }))
+async fn oauth(State(state): State<AppState>) -> Json<OAuthOut> {
+    Json(OAuthOut {
+        oauth_providers: state.config().oauth_providers.clone(),
+    })
 }
 
 /// `GET /auth/status`: 200 with an empty body for a live session, else 401.

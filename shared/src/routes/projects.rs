@@ -58,6 +58,7 @@ pub struct Items<T> {
 /// `{"items": [Project, …]}` for the API document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectList {
     items: Vec<Project>,
 }

@@ -73,6 +73,11 @@ async fn docs_page_renders_the_document() {
     r.assert_status(200);
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     assert!(r.text.contains("Muistotkartalla API") && r.text.contains("\"openapi\":\"3.1.0\""));
+    // the operations are listed without the script too, and nothing is left unfilled
+    assert!(r
+        .text
+        .contains("<td><code>POST</code></td><td><code>/auth/login</code></td>"));
+    assert!(!r.text.contains("$spec") && !r.text.contains("$title"));
 }
 
 /// Every `(method, path)` the document lists.
