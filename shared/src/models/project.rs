@@ -20,6 +20,11 @@ pub struct ContactOut {
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"id": "demo-project",
+    "info": {"lang": "fi", "name": "Muistojen kartta", "abstract": "Esimerkkiprojekti"},
+    "starts": "2022-04-05T13:36:33", "admins": ["Matti"],
+    "contact": {"contact_email": "info@example.com", "has_research_permit": false, "can_contact": true},
+    "admin_posting": false, "sites_count": 3}))]
 pub struct Project {
     #[schema(example = "my-project")]
     pub id: String,
