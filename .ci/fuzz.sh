@@ -109,7 +109,8 @@ run() { # name, schemathesis options…
               --report junit --report-junit-path "$WORK/$name.xml")
   if [ -n "${FUZZ_MAX_TIME:-}" ]; then args+=(--max-time "$FUZZ_MAX_TIME"); fi
   local status=0
-  "$VENV/bin/schemathesis" "${args[@]}" "$@" >"$WORK/$name.log" 2>&1 || status=$?
+  # From the work folder: schemathesis keeps a cache (.schemathesis/) in the current one.
+  (cd "$WORK" && "$VENV/bin/schemathesis" "${args[@]}" "$@") >"$WORK/$name.log" 2>&1 || status=$?
   # The summary: operations, generated cases, failures.
   sed -n '/SUMMARY/,$p' "$WORK/$name.log"
   local cases
