@@ -5,7 +5,8 @@
 #
 # Starts the local server on a free port against a fresh database muistot_fuzz_<pid>
 # (demo data, auto-publish, mail to the log), registers two users through the API, marks
-# them verified (and one superuser) in SQL, logs them in, then runs:
+# them verified (and one superuser) in SQL, logs them in, then runs schemathesis' phases
+# (examples, coverage, fuzzing, stateful) three times:
 #   1. authenticated (superuser token): every operation except those that end the token
 #      (DELETE /me, DELETE /me/sessions, PUT /me/password, POST /me/username);
 #   2. session-ending operations with the second user's token (after its first success
@@ -31,7 +32,7 @@ fi
 
 SEED="${FUZZ_SEED:-20220405}"
 EXAMPLES="${FUZZ_EXAMPLES:-100}"
-PHASES="${FUZZ_PHASES:-examples,coverage,fuzzing}"
+PHASES="${FUZZ_PHASES:-examples,coverage,fuzzing,stateful}"
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"
 
 echo "fuzz: building the local server"
