@@ -130,7 +130,7 @@ impl Modify for OperationIds {
 }
 
 /// Documents each alias of [`routes::login::ALIASES`] as a copy of the seed path's
-/// operations, with operation ids of their own.
+/// operations, with operation ids of their own, listed right after the seed.
 struct Aliases;
 
 impl Modify for Aliases {
@@ -153,7 +153,15 @@ impl Modify for Aliases {
                         .to_string(),
                 );
             }
-            doc.paths.paths.insert(alias.to_string(), item);
+            let paths = &mut doc.paths.paths;
+            let mut at = paths.get_index_of(*seed).unwrap_or(paths.len()) + 1;
+            while paths
+                .get_index(at)
+                .is_some_and(|(k, _)| routes::login::ALIASES.contains(&(k.as_str(), *seed)))
+            {
+                at += 1;
+            }
+            paths.shift_insert(at.min(paths.len()), alias.to_string(), item);
         }
     }
 }
@@ -251,3 +259,38 @@ $spec
 </body>
 </html>
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_follow_their_seed_with_ids_of_their_own() {
+        let doc = document();
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        let at = |p: &str| paths.iter().position(|k| *k == p).unwrap();
+        assert_eq!(at("/auth/login"), at("/login") + 1);
+        assert_eq!(at("/auth/password"), at("/login") + 2);
+        assert_eq!(at("/auth/oauth"), at("/oauth") + 1);
+        let post = |p: &str| doc.paths.paths[p].post.as_ref().unwrap();
+        assert_eq!(
+            post("/login").operation_id.as_deref(),
+            Some("login_password_login")
+        );
+        assert_eq!(
+            post("/auth/login").operation_id.as_deref(),
+            Some("login_password_login_auth_login")
+        );
+        assert!(post("/auth/login").responses == post("/login").responses);
+    }
+
+    #[test]
+    fn docs_page_lists_operations_escaped() {
+        let page = docs_page();
+        assert!(page.contains("<td><code>GET</code></td><td><code>/projects/{project}</code></td>"));
+        assert_eq!(
+            escape("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+}
