@@ -27,7 +27,7 @@ SCHEMATHESIS_VERSION="4.32.5"
 VENV="${MUISTOT_FUZZ_VENV:-$HOME/.cache/muistot/fuzz-venv}"
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
   echo "fuzz: installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
-  python3 -m venv "$VENV"
+  python3 -m venv "$VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$VENV"; }
   "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
