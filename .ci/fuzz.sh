@@ -16,7 +16,8 @@
 # Then stops the server and drops the database.
 #
 # Knobs (environment): FUZZ_SEED, FUZZ_EXAMPLES (examples per operation and run),
-# FUZZ_MAX_TIME (seconds per run, unset: no limit), FUZZ_PHASES, FUZZ_KEEP_DB=1.
+# FUZZ_MAX_TIME (seconds per run, unset: no limit), FUZZ_PHASES, FUZZ_KEEP_DB=1 (keep the
+# database), FUZZ_KEEP_WORK=1 (keep the document, logs and JUnit reports).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
