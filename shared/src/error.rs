@@ -10,6 +10,7 @@ use serde_json::json;
 
 /// One violated input rule, in the pydantic-like shape of API.md §0.6.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldError {
     /// Where: `"path"`, `"query"` or `"body"`, then field names and list positions.
     #[schema(example = json!(["body", "info", "lang"]))]
@@ -23,11 +24,13 @@ pub struct FieldError {
 /// The error envelope every failure answers with (API.md §0.6).
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": {"code": 404, "message": "Site not found"}}))]
+#[serde(deny_unknown_fields)]
 pub struct ErrorEnvelope {
     pub error: ErrorBody,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     /// Equal to the HTTP status.
     pub code: u16,

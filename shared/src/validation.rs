@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime};
 use regex::Regex;
 use serde::{Deserialize, Deserializer};
 
@@ -160,6 +160,25 @@ impl LangCode {
 /// Parses a request date-time: ISO 8601 with a time part (offset dropped, wall-clock
 /// kept) or a UNIX timestamp (number or numeric string). A bare date is refused.
 pub fn datetime(loc: Loc, value: &serde_json::Value) -> Result<NaiveDateTime, FieldError> {
+    let parsed = parse_datetime(loc, value)?;
+    if !DB_YEARS.contains(&parsed.year()) {
+        return Err(out_of_range(loc));
+    }
+    Ok(parsed)
+}
+
+/// Years MariaDB's `DATE`/`DATETIME` hold (and the driver converts: it panics outside).
+pub const DB_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+fn out_of_range(loc: Loc) -> FieldError {
+    err(
+        loc,
+        "date out of range: the year must be within 1000–9999",
+        "value_error.date.out_of_range",
+    )
+}
+
+fn parse_datetime(loc: Loc, value: &serde_json::Value) -> Result<NaiveDateTime, FieldError> {
     let invalid = || err(loc, "invalid datetime format", "value_error.datetime");
     match value {
         serde_json::Value::Number(n) => n.as_f64().and_then(from_unix).ok_or_else(invalid),
@@ -218,6 +237,13 @@ pub fn date(loc: Loc, value: &serde_json::Value) -> Result<NaiveDate, FieldError
         }
         _ => Err(invalid()),
     }
+    .and_then(|d| {
+        if DB_YEARS.contains(&d.year()) {
+            Ok(d)
+        } else {
+            Err(out_of_range(loc))
+        }
+    })
 }
 
 /// A field of a PATCH body: absent, explicit `null`, or a value.
@@ -428,6 +454,31 @@ mod tests {
         );
         assert!(datetime(L, &json!("2022-01-02")).is_err());
         assert!(datetime(L, &json!(true)).is_err());
+    }
+
+    #[test]
+    fn dates_outside_the_databases_years_are_refused() {
+        // found by fuzzing: the driver panics on such years instead of failing
+        for v in [
+            json!("0999-12-31T23:59:59"),
+            json!("+10000-01-01T00:00:00"),
+            json!(-40_000_000_000i64),
+            json!(300_000_000_000i64),
+        ] {
+            let e = datetime(L, &v).unwrap_err();
+            assert_eq!(e.kind, "value_error.date.out_of_range", "{v}");
+        }
+        assert!(datetime(L, &json!("1000-01-01T00:00:00")).is_ok());
+        assert!(datetime(L, &json!("9999-12-31T23:59:59")).is_ok());
+        for v in [
+            json!("0999-01-01"),
+            json!("+10000-01-01"),
+            json!(-40_000_000_000i64),
+        ] {
+            let e = date(L, &v).unwrap_err();
+            assert!(e.kind.starts_with("value_error.date"), "{v}");
+        }
+        assert!(date(L, &json!("1000-01-01")).is_ok());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::validation::{text, LangCode, TextLimit};
 /// `info` in responses; `abstract`/`description` omitted when null.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Info)]
+#[serde(deny_unknown_fields)]
 pub struct InfoOut {
     /// ISO 639-1 code of the language shown.
     #[schema(example = "fi")]

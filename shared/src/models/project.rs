@@ -10,6 +10,7 @@ use crate::validation::{self, lenient_bool, EntityId, Patch, Username};
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Contact)]
+#[serde(deny_unknown_fields)]
 pub struct ContactOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contact_email: Option<String>,
@@ -18,6 +19,12 @@ pub struct ContactOut {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"id": "demo-project",
+    "info": {"lang": "fi", "name": "Muistojen kartta", "abstract": "Esimerkkiprojekti"},
+    "starts": "2022-04-05T13:36:33", "admins": ["Matti"],
+    "contact": {"contact_email": "info@example.com", "has_research_permit": false, "can_contact": true},
+    "admin_posting": false, "sites_count": 3}))]
 pub struct Project {
     #[schema(example = "my-project")]
     pub id: String,
@@ -89,7 +96,7 @@ impl ContactIn {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = NewProject, example = json!({"id": "my-project", "info": {"lang": "fi", "name": "Projekti"}}))]
 pub struct NewProjectIn {
-    #[schema(pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250)]
+    #[schema(pattern = "^[a-zA-Z0-9_-]+$", min_length = 4, max_length = 250)]
     pub id: String,
     pub info: InfoIn,
     /// Base64 JPEG or PNG, optionally as a `data:image/…;base64,` URL.

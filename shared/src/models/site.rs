@@ -9,6 +9,7 @@ use crate::error::FieldError;
 use crate::validation::{EntityId, Patch};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Location {
     pub lon: f64,
     pub lat: f64,
@@ -16,6 +17,10 @@ pub struct Location {
 
 /// A site in lists (nulls omitted). `waiting_approval`/`own` are `true` or absent.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"id": "demo-senate-square",
+    "info": {"lang": "fi", "name": "Senaatintori", "abstract": "Esimerkkipaikka"},
+    "location": {"lon": 24.9525, "lat": 60.1694}, "memories_count": 2}))]
 pub struct Site {
     pub id: String,
     pub info: InfoOut,

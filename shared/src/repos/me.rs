@@ -10,7 +10,9 @@ use crate::{
 };
 
 /// `GET /me` (E34); absent values are omitted.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"username": "Matti", "email": "matti@example.com", "country": "FI", "birth_date": "1970-01-31", "modified_at": "2022-04-05T13:36:33"}))]
+#[serde(deny_unknown_fields)]
 pub struct UserData {
     pub username: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,11 +29,14 @@ pub struct UserData {
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::repos::me::ser_date"
     )]
+    #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Option<NaiveDate>,
     #[serde(
         skip_serializing_if = "Option::is_none",
         serialize_with = "crate::repos::me::ser_datetime"
     )]
+    /// Last change of the personal data: ISO 8601 without zone
+    #[schema(value_type = Option<String>, example = "2022-04-05T13:36:33")]
     pub modified_at: Option<NaiveDateTime>,
 }
 

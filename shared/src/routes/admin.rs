@@ -2,6 +2,7 @@
 
 use axum::{extract::State, routing::post, Router};
 
+use crate::openapi::responses::{Always, Invalid, TooLarge};
 use crate::{
     auth::MaybeUser,
     error::{ApiResult, ErrorEnvelope},
@@ -22,12 +23,9 @@ pub fn router() -> Router<AppState> {
     responses(
         (status = 204, description = "The flag changed"),
         (status = 304, description = "Nothing changed"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, TooLarge, Invalid
     ))]
 /// 204 when the flag changed, 304 when it already had the requested value. No language
 /// negotiation here (§0.4).

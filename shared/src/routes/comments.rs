@@ -7,6 +7,7 @@ use super::{
     projects::{project_id, Items},
     sites::site_id,
 };
+use crate::openapi::responses::{Always, Invalid, NotLocalized, TooLarge};
 use crate::{
     auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope},
@@ -66,11 +67,8 @@ impl Parents {
     params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
     responses(
         (status = 200, description = "The comments the caller may see", body = CommentList),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, Invalid
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -99,11 +97,8 @@ async fn list(
     params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
     responses(
         (status = 200, description = "The comment", body = Comment),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, Invalid
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -140,14 +135,10 @@ async fn read(
     responses(
         (status = 201, description = "Created; `Location` is the new resource"),
         (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
         (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -191,14 +182,10 @@ async fn create(
     responses(
         (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
         (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
         (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn modify(
     State(state): State<AppState>,
@@ -246,12 +233,9 @@ async fn modify(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, Invalid
     ))]
 /// Hard delete: the author, the project's admins and superusers.
 async fn remove(

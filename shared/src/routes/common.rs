@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::{
     error::{ApiError, ErrorEnvelope},
     http::{BaseUrl, QueryMap},
+    openapi::responses::{Always, Invalid},
     state::AppState,
 };
 
@@ -22,29 +23,22 @@ pub fn router() -> Router<AppState> {
 }
 
 #[utoipa::path(get, path = "/docs", tag = "common",
-    summary = "Interactive API reference (Scalar; its script is loaded by the browser)",
-    responses((status = 200, description = "HTML", content_type = "text/html"),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
-async fn docs() -> impl IntoResponse {
-    Html(
-        utoipa_scalar::Scalar::new(crate::openapi::document())
-            .title("Muistotkartalla API")
-            .to_html(),
-    )
+    summary = "Interactive API reference (Scalar, whose script the browser loads from its CDN)",
+    responses((status = 200, description = "HTML page", content_type = "text/html"), Always))]
+async fn docs() -> Html<&'static str> {
+    Html(crate::openapi::docs_page())
 }
 
 #[utoipa::path(get, path = "/openapi.json", tag = "common",
     summary = "This API's OpenAPI 3.1 document",
-    responses((status = 200, description = "The document", content_type = "application/json"),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+    responses((status = 200, description = "The document", content_type = "application/json"), Always))]
 async fn openapi_json() -> impl IntoResponse {
     Json(crate::openapi::document())
 }
 
 #[utoipa::path(get, path = "/", tag = "common",
     summary = "Health check: a minimal HTML page",
-    responses((status = 200, description = "HTML", content_type = "text/html"),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope)))]
+    responses((status = 200, description = "HTML page linking the favicon", content_type = "text/html"), Always))]
 async fn index(base: BaseUrl) -> impl IntoResponse {
     let icon = base.join("/images/favicon.ico");
     let icon = icon
@@ -60,6 +54,7 @@ async fn index(base: BaseUrl) -> impl IntoResponse {
 /// E2's body, keys in the documented order.
 #[derive(Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Language, example = json!({"name": "Finnish", "id": "fin", "alpha_3": "fin", "alpha_2": "fi"}))]
+#[serde(deny_unknown_fields)]
 pub struct LanguageOut {
     pub name: &'static str,
     pub id: &'static str,
@@ -85,11 +80,11 @@ pub fn lookup_language(q: &str) -> Option<LanguageOut> {
 
 #[utoipa::path(get, path = "/languages", tag = "common",
     summary = "Look up an ISO 639 language",
-    params(("q" = String, Query, description = "ISO 639-1 or 639-3 code", pattern = "^[a-z]{2,3}$", min_length = 2, max_length = 3)),
+    params(("q" = String, Query, description = "ISO 639-1 (2 letters) or 639-3 (3 letters) code", pattern = "^[a-z]{2,3}$", min_length = 2, max_length = 3, example = "fi")),
     responses((status = 200, description = "The language", body = LanguageOut),
-              (status = 401, description = "Invalid session", body = ErrorEnvelope),
-              (status = 404, description = "Unknown language", body = ErrorEnvelope),
-              (status = 422, description = "Invalid code", body = ErrorEnvelope)))]
+              (status = 404, description = "Unknown language", body = ErrorEnvelope,
+               example = json!({"error": {"code": 404, "message": "Language not found"}})),
+              Always, Invalid))]
 async fn language(query: QueryMap) -> Result<Json<LanguageOut>, ApiError> {
     let q = query.required("q")?;
     let valid = (2..=3).contains(&q.len()) && q.bytes().all(|b| b.is_ascii_lowercase());

@@ -12,8 +12,9 @@ use axum::{
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
+use crate::openapi::responses::{Always, Invalid};
 use crate::{
-    error::{ApiError, ApiResult, ErrorEnvelope},
+    error::{ApiError, ApiResult},
     http::{ApiPath, BaseUrl},
     images::{bundled, sniff_mime, StoredImage},
     state::AppState,
@@ -47,9 +48,7 @@ fn http_date(t: DateTime<Utc>) -> String {
         (status = 200, description = "The bytes, with `ETag`, `Last-Modified`, `Cache-Control`", content_type = "image/*"),
         (status = 303, description = "No such image: `Location` is the placeholder image"),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, Invalid
     ))]
 async fn image(
     State(state): State<AppState>,

@@ -5,18 +5,19 @@ use axum::{
     extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{get, post, MethodRouter},
     Json, Router,
 };
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::{ApiJson, QueryMap, Reply},
     mail::{Lang, LoginMail},
-    namegen, passwords,
+    namegen,
+    openapi::responses::{Always, Invalid, NoContent, SessionStarted, TooLarge},
+    passwords,
     repos::{
         login::{self, Account},
         throttle,
@@ -26,22 +27,36 @@ use crate::{
     validation::{self, Username},
 };
 
+/// The `/auth/…` spellings the frontend calls (API.md §0.1a): `(alias, seed path)`. The
+/// router serves each alias with the seed's handler; the OpenAPI document copies the
+/// seed's operations.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("/auth/login", "/login"),
+    ("/auth/password", "/login"),
+    ("/auth/register", "/register"),
+    ("/auth/confirm", "/register/confirm"),
+    ("/auth/email", "/login/email-only"),
+    ("/auth/email/exchange", "/login/email-only/exchange"),
+    ("/auth/oauth", "/oauth"),
+];
+
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", post(password_login))
-        .route("/auth/login", post(password_login))
-        .route("/auth/password", post(password_login))
-        .route("/register", post(register))
-        .route("/auth/register", post(register))
-        .route("/register/confirm", post(confirm))
-        .route("/auth/confirm", post(confirm))
-        .route("/login/email-only", post(email_login))
-        .route("/auth/email", post(email_login))
-        .route("/login/email-only/exchange", post(exchange))
-        .route("/auth/email/exchange", post(exchange))
-        .route("/oauth", get(oauth))
-        .route("/auth/oauth", get(oauth))
-        .route("/auth/status", get(status))
+    let seeds: [(&str, MethodRouter<AppState>); 6] = [
+        ("/login", post(password_login)),
+        ("/register", post(register)),
+        ("/register/confirm", post(confirm)),
+        ("/login/email-only", post(email_login)),
+        ("/login/email-only/exchange", post(exchange)),
+        ("/oauth", get(oauth)),
+    ];
+    let mut router = Router::new().route("/auth/status", get(status));
+    for (path, handler) in seeds {
+        for (alias, _) in ALIASES.iter().filter(|(_, seed)| *seed == path) {
+            router = router.route(alias, handler.clone());
+        }
+        router = router.route(path, handler);
+    }
+    router
 }
 
 /// `status` with the new session in `Authorization: bearer <token>` and an empty body.
@@ -91,7 +106,31 @@ struct LoginIn {
     password: String,
 }
 
+/// Password login: exactly one of `username` and `email` (else 422), and the password.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[schema(as = Login, example = json!({"username": "Matti", "password": "correct horse battery"}))]
+#[allow(dead_code)]
+enum LoginDoc {
+    /// By username
+    Username { username: String, password: String },
+    /// By e-mail address
+    Email {
+        #[schema(format = Email)]
+        email: String,
+        password: String,
+    },
+}
+
 /// E5: username or e-mail plus password → 200 with the session header.
+#[utoipa::path(post, path = "/login", tag = "login",
+    summary = "Log in with username or e-mail and password",
+    request_body = LoginDoc,
+    responses(
+        SessionStarted,
+        (status = 400, description = "No such user or wrong password", body = ErrorEnvelope),
+        (status = 403, description = "The account is not verified yet", body = ErrorEnvelope),
+        Always, Invalid, TooLarge))]
 async fn password_login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginIn>,
@@ -146,14 +185,43 @@ async fn password_login(
     Ok(session_response(StatusCode::OK, &key))
 }
 
-#[derive(Deserialize)]
+/// A new account.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Register, example = json!({"username": "Matti", "email": "matti@example.com", "password": "correct horse battery"}))]
 struct RegisterIn {
+    /// Username (UID)
+    #[schema(
+        pattern = "^[a-zA-Z0-9_@.: #äöåÄÖÅ-]+$",
+        min_length = 4,
+        max_length = 64
+    )]
     username: String,
+    #[schema(format = Email)]
     email: String,
+    #[schema(min_length = 8)]
     password: String,
 }
 
+/// `GET /oauth`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = OAuthProviders, example = json!({"oauth_providers": []}))]
+#[serde(deny_unknown_fields)]
+struct OAuthOut {
+    /// Names of the configured providers (no provider routes exist).
+    oauth_providers: Vec<String>,
+}
+
 /// E6: a new unverified account and a verification link; 201, no session.
+#[utoipa::path(post, path = "/register", tag = "login",
+    summary = "Register; a verification link is mailed",
+    description = "No session is started: the link (`/register/confirm`) verifies the account.",
+    request_body = RegisterIn,
+    responses(
+        (status = 201, description = "Registered; empty body, no `Location`"),
+        (status = 403, description = "Called with a session: the bare JSON string `\"Already signed-in\"`",
+            body = String, content_type = "application/json", example = json!("Already signed-in")),
+        (status = 409, description = "Username or e-mail in use", body = ErrorEnvelope),
+        Always, Invalid, TooLarge))]
 async fn register(
     State(state): State<AppState>,
     user: MaybeUser,
@@ -213,6 +281,13 @@ async fn check_free(tx: &mut crate::db::Tx, username: &str, email: &str) -> ApiR
 }
 
 /// E7: verifies the account; no session.
+#[utoipa::path(post, path = "/register/confirm", tag = "login",
+    summary = "Verify an account with the mailed link",
+    params(UserTokenQuery),
+    responses(
+        NoContent,
+        (status = 404, description = "No such link, or used, or older than 10 minutes", body = ErrorEnvelope),
+        Always, Invalid))]
 async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Reply> {
     let user = query.required("user")?;
     let token = query.required("token")?;
@@ -228,6 +303,15 @@ async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Re
 }
 
 /// E8: sends a login link, creating an account with a generated name for a new address.
+#[utoipa::path(post, path = "/login/email-only", tag = "login",
+    summary = "Mail a login link (creates an account for a new address)",
+    description = "The answer is the same whether the address was known or not. The mail is in \
+        English when `Accept-Language` prefers it, else in Finnish.",
+    params(("email" = String, Query, format = Email, description = "The address to mail the link to", example = "matti@example.com")),
+    responses(
+        NoContent,
+        (status = 429, description = "A link was sent to this account less than 5 minutes ago", body = ErrorEnvelope),
+        Always, Invalid))]
 async fn email_login(
     State(state): State<AppState>,
     query: QueryMap,
@@ -299,7 +383,26 @@ async fn create_generated(tx: &mut crate::db::Tx, email: &str, hash: &str) -> Ap
     ))
 }
 
+/// `?user=…&token=…` of the mailed link (`#email-login:user=…&token=…`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct UserTokenQuery {
+    /// The username the link names
+    #[param(example = "Matti")]
+    user: String,
+    /// The link's token
+    token: String,
+}
+
 /// E9: a valid link → verified account and a session for its canonical username (B33).
+#[utoipa::path(post, path = "/login/email-only/exchange", tag = "login",
+    summary = "Log in with the mailed link",
+    params(UserTokenQuery),
+    responses(
+        SessionStarted,
+        (status = 404, description = "No such link, or used, or older than 10 minutes", body = ErrorEnvelope),
+        Always, Invalid))]
 async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<Response> {
     let user = query.required("user")?;
     let token = query.required("token")?;
@@ -317,11 +420,20 @@ async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<R
 }
 
 /// E4.
-async fn oauth(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(json!({ "oauth_providers": state.config().oauth_providers }))
+#[utoipa::path(get, path = "/oauth", tag = "login",
+    summary = "Configured OAuth providers",
+    responses((status = 200, description = "The providers", body = OAuthOut), Always))]
+async fn oauth(State(state): State<AppState>) -> Json<OAuthOut> {
+    Json(OAuthOut {
+        oauth_providers: state.config().oauth_providers.clone(),
+    })
 }
 
 /// `GET /auth/status`: 200 with an empty body for a live session, else 401.
+#[utoipa::path(get, path = "/auth/status", tag = "login",
+    summary = "Whether the token is a live session",
+    security(("bearer" = [])),
+    responses((status = 200, description = "A live session; empty body"), Always))]
 async fn status(_user: AuthUser) -> StatusCode {
     StatusCode::OK
 }

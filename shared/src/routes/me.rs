@@ -14,8 +14,9 @@ use serde_json::Value;
 
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult, FieldError},
+    error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::{extract::parse_json, QueryMap, Reply},
+    openapi::responses::{Always, Invalid, NoContent, NotModified, Renamed, TooLarge},
     passwords,
     repos::me::{self, Change, Column, UserData},
     state::AppState,
@@ -37,6 +38,10 @@ pub fn router() -> Router<AppState> {
 pub const PERSONAL_TEXT_CHARS: usize = 255;
 
 /// E34.
+#[utoipa::path(get, path = "/me", tag = "me",
+    summary = "The caller's account and personal data",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The account", body = UserData), Always))]
 async fn read(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<UserData>> {
     let mut conn = state.db().conn().await?;
     me::get(&mut conn, user.id)
@@ -45,17 +50,26 @@ async fn read(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<U
         .ok_or_else(ApiError::unauthorized)
 }
 
-#[derive(Deserialize)]
+/// Personal data to change: only the sent keys change, `null` clears one.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PatchUser, example = json!({"first_name": "Matti", "country": "fi", "birth_date": "1970-01-31"}))]
 struct PatchIn {
     #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 255)]
     first_name: Patch<Value>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 255)]
     last_name: Patch<Value>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, max_length = 255)]
     city: Patch<Value>,
+    /// ISO 3166-1 alpha-2 or alpha-3, or an ISO 3166-2 subdivision code
     #[serde(default)]
+    #[schema(value_type = Option<String>, min_length = 2, max_length = 6, example = "FI")]
     country: Patch<Value>,
+    /// `YYYY-MM-DD`, or a UNIX timestamp
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = Date)]
     birth_date: Patch<Value>,
 }
 
@@ -77,6 +91,11 @@ fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
 }
 
 /// E35 (B24 fixed): only sent keys change, `null` clears, `{}` changes nothing; 204.
+#[utoipa::path(patch, path = "/me", tag = "me",
+    summary = "Change personal data",
+    request_body = PatchIn,
+    security(("bearer" = [])),
+    responses(NoContent, Always, Invalid, TooLarge))]
 async fn modify(
     State(state): State<AppState>,
     user: MaybeUser,
@@ -120,13 +139,25 @@ async fn modify(
     Ok(Reply::NoContent)
 }
 
-#[derive(Deserialize)]
+/// The new password, as a body instead of the query.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewPassword)]
 struct PasswordIn {
+    #[schema(min_length = 8)]
     password: String,
 }
 
 /// E36 (B27 decided): the new password in the query (as the frontend sends it) or in a
 /// JSON body `{"password": …}`; at least 8 characters. Ends every session; 200.
+#[utoipa::path(put, path = "/me/password", tag = "me",
+    summary = "Set a new password; ends every session of the user",
+    description = "The password comes in the query (as the frontend sends it) or, without the \
+        query, in a JSON body `{\"password\": …}`.",
+    params(("password" = Option<String>, Query, min_length = 8, description = "The new password, at least 8 characters")),
+    request_body(content = Option<PasswordIn>, description = "The new password, when not in the query"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Changed; empty body; the token has ended"),
+        Always, Invalid, TooLarge))]
 async fn change_password(
     State(state): State<AppState>,
     user: MaybeUser,
@@ -161,6 +192,13 @@ async fn change_password(
 }
 
 /// E37 (B25): a valid address; 304 same, 409 taken, 204 changed. Sessions are kept.
+#[utoipa::path(post, path = "/me/email", tag = "me",
+    summary = "Change the e-mail address",
+    params(("email" = String, Query, format = Email, description = "The new address", example = "matti@example.com")),
+    security(("bearer" = [])),
+    responses(NoContent, NotModified,
+        (status = 409, description = "Another account has this address", body = ErrorEnvelope),
+        Always, Invalid))]
 async fn change_email(
     State(state): State<AppState>,
     user: MaybeUser,
@@ -183,6 +221,13 @@ async fn change_email(
 /// E38 (B26, B62): a valid UID; 304 for the exact same name, 409 when another account
 /// has it (nobody is logged out). A rename ends every earlier session of the user and
 /// answers 204 with a fresh session in the `Authorization` header.
+#[utoipa::path(post, path = "/me/username", tag = "me",
+    summary = "Rename; ends every earlier session and answers with a new one",
+    params(("username" = String, Query, pattern = "^[a-zA-Z0-9_@.: #äöåÄÖÅ-]+$", min_length = 4, max_length = 64, description = "The new username (UID)")),
+    security(("bearer" = [])),
+    responses(Renamed, NotModified,
+        (status = 409, description = "Another account has this name", body = ErrorEnvelope),
+        Always, Invalid))]
 async fn change_username(
     State(state): State<AppState>,
     user: MaybeUser,
@@ -213,6 +258,10 @@ async fn change_username(
 }
 
 /// E39: ends this session only.
+#[utoipa::path(delete, path = "/me", tag = "me",
+    summary = "Log out: end this session",
+    security(("bearer" = [])),
+    responses(NoContent, Always))]
 async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<Reply> {
     state
         .sessions()
@@ -222,6 +271,10 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<Repl
 }
 
 /// E40: ends every session of the user.
+#[utoipa::path(delete, path = "/me/sessions", tag = "me",
+    summary = "End every session of the user",
+    security(("bearer" = [])),
+    responses(NoContent, Always))]
 async fn logout_everywhere(State(state): State<AppState>, user: AuthUser) -> ApiResult<Reply> {
     state.sessions().end_all(&user.username).await?;
     Ok(Reply::NoContent)

@@ -14,6 +14,10 @@ use crate::{
         info::{invalid, InfoIn},
         project::{ModifiedProjectIn, NewProjectIn, Project},
     },
+    openapi::{
+        params::{AcceptLanguage, ContentLanguage, ProjectPath, UsernameQuery},
+        responses::{Always, Changed, Created, Invalid, NotLocalized, NotModified, TooLarge},
+    },
     repos::{self, images::Uploads, projects, Viewer},
     state::AppState,
     validation::{EntityId, Patch, Username},
@@ -42,6 +46,7 @@ pub struct Items<T> {
 /// `{"items": [Project, …]}` for the API document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectList {
     items: Vec<Project>,
 }
@@ -53,13 +58,8 @@ pub fn project_id(raw: &str) -> ApiResult<EntityId> {
 
 #[utoipa::path(get, path = "/projects", tag = "projects",
     summary = "Published projects that have started",
-    params(("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
-    responses(
-        (status = 200, description = "The projects", body = ProjectList),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+    params(AcceptLanguage),
+    responses((status = 200, description = "The projects", body = ProjectList), Always, NotLocalized))]
 async fn list(
     state: axum::extract::State<AppState>,
     lang: RequestLang,
@@ -72,15 +72,13 @@ async fn list(
 
 #[utoipa::path(get, path = "/projects/{project}", tag = "projects",
     summary = "One project, optionally with its sites",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_sites" = Option<bool>, Query, description = "Include the sites the caller may see"), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath,
+        ("include_sites" = Option<bool>, Query, description = "Include the sites the caller may see: `true/1/yes/on/t/y` or `false/0/no/off/f/n`"),
+        AcceptLanguage),
     responses(
         (status = 200, description = "The project", body = Project),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        (status = 404, description = "No such project, or not visible to the caller", body = ErrorEnvelope),
+        Always, Invalid, NotLocalized))]
 async fn read(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -118,21 +116,16 @@ async fn read(
 
 #[utoipa::path(post, path = "/projects", tag = "projects",
     summary = "Create a project (superusers)",
-    params(("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ContentLanguage),
     request_body = NewProjectIn,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `Location` is the new resource"),
-        (status = 400, description = "Bad request (dates, image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        Created,
+        (status = 400, description = "`ends` before `starts`, or the image is not a JPEG/PNG", body = ErrorEnvelope),
+        (status = 403, description = "Not a superuser (or no admin scope)", body = ErrorEnvelope),
+        (status = 404, description = "A username in `admins` does not exist", body = ErrorEnvelope),
+        (status = 409, description = "A project with this id exists", body = ErrorEnvelope),
+        Always, Invalid, TooLarge, NotLocalized))]
 async fn create(
     state: axum::extract::State<AppState>,
     user: MaybeUser,
@@ -206,21 +199,15 @@ async fn create(
 
 #[utoipa::path(patch, path = "/projects/{project}", tag = "projects",
     summary = "Change a project (its admins, superusers)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, ContentLanguage),
     request_body = ModifiedProjectIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource"),
-        (status = 304, description = "Nothing to change"),
-        (status = 400, description = "Bad request (dates, image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        Changed, NotModified,
+        (status = 400, description = "`ends` before `starts`, or the image is not a JPEG/PNG", body = ErrorEnvelope),
+        (status = 403, description = "Not an admin of the project", body = ErrorEnvelope),
+        (status = 404, description = "No such project", body = ErrorEnvelope),
+        Always, Invalid, TooLarge, NotLocalized))]
 async fn modify(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -295,17 +282,14 @@ async fn modify(
 
 #[utoipa::path(delete, path = "/projects/{project}", tag = "projects",
     summary = "Unpublish a project (soft delete)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    description = "`Location` names the project collection.",
+    params(ProjectPath, ContentLanguage),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        Changed,
+        (status = 403, description = "Not an admin of the project", body = ErrorEnvelope),
+        (status = 404, description = "No such project", body = ErrorEnvelope),
+        Always, Invalid, NotLocalized))]
 async fn remove(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -325,18 +309,15 @@ async fn remove(
 
 #[utoipa::path(post, path = "/projects/{project}/admins", tag = "projects",
     summary = "Make a user an admin of the project",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    description = "`Location` names the project.",
+    params(ProjectPath, UsernameQuery, ContentLanguage),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `Location` is the new resource"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        Created,
+        (status = 403, description = "Not an admin of the project", body = ErrorEnvelope),
+        (status = 404, description = "No such project or user", body = ErrorEnvelope),
+        (status = 409, description = "The user is an admin already", body = ErrorEnvelope),
+        Always, Invalid, NotLocalized))]
 async fn add_admin(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -393,17 +374,14 @@ impl AdminChange {
 
 #[utoipa::path(delete, path = "/projects/{project}/admins", tag = "projects",
     summary = "Remove an admin of the project",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("username" = String, Query, description = "Username (UID)", min_length = 4, max_length = 64, pattern = "^[a-zA-Z0-9-_@.: #äöåÄÖÅ]+$"), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    description = "`Location` names the project. Removing a user who is not an admin changes nothing and still answers 204.",
+    params(ProjectPath, UsernameQuery, ContentLanguage),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        Changed,
+        (status = 403, description = "Not an admin of the project", body = ErrorEnvelope),
+        (status = 404, description = "No such project or user", body = ErrorEnvelope),
+        Always, Invalid, NotLocalized))]
 async fn remove_admin(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,
@@ -422,19 +400,14 @@ async fn remove_admin(
 
 #[utoipa::path(put, path = "/projects/{project}/localize", tag = "projects",
     summary = "Replace the project's texts in one language",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, ContentLanguage),
     request_body = InfoIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
-    ))]
+        Changed,
+        (status = 403, description = "Not an admin of the project", body = ErrorEnvelope),
+        (status = 404, description = "No such project", body = ErrorEnvelope),
+        Always, Invalid, TooLarge, NotLocalized))]
 async fn localize(
     state: axum::extract::State<AppState>,
     ApiPath(raw): ApiPath<String>,

@@ -7,6 +7,7 @@ use axum::{
 };
 
 use super::projects::{project_id, Items};
+use crate::openapi::responses::{Always, Invalid, NotLocalized, TooLarge};
 use crate::{
     auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope},
@@ -82,11 +83,8 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
     responses(
         (status = 200, description = "The sites the caller may see", body = SiteList),
         (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, Invalid
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -119,11 +117,8 @@ async fn list(
     params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_memories" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
     responses(
         (status = 200, description = "The site", body = SiteAll),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, Invalid
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -173,14 +168,10 @@ async fn supported_lang(
     responses(
         (status = 201, description = "Created; `Location` is the new resource"),
         (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
         (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -262,14 +253,10 @@ fn require_editor(
         (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
         (status = 304, description = "Nothing changed"),
         (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
         (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn modify(
     State(state): State<AppState>,
@@ -322,12 +309,9 @@ async fn modify(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, Invalid
     ))]
 /// Soft delete (unpublish): the project's admins and superusers only (B14 kept).
 async fn remove(
@@ -362,14 +346,10 @@ async fn remove(
     responses(
         (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
         (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 401, description = "No or invalid session", body = ErrorEnvelope),
         (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
         (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 406, description = "No supported language / language not supported / no default localisation", body = ErrorEnvelope),
         (status = 409, description = "Conflict", body = ErrorEnvelope),
-        (status = 413, description = "Body too large", body = ErrorEnvelope),
-        (status = 422, description = "Invalid input", body = ErrorEnvelope),
-        (status = 503, description = "A dependency is unavailable", body = ErrorEnvelope)
+        Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn localize(
     State(state): State<AppState>,

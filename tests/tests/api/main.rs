@@ -7,6 +7,7 @@ mod common;
 mod concurrency;
 mod faults;
 mod fixtures;
+mod fuzz_findings;
 mod images;
 mod limits;
 mod login;

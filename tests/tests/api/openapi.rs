@@ -1,5 +1,6 @@
 //! The OpenAPI document: valid OpenAPI 3.1, and every operation it lists is served.
 
+use muistot::{routes::Group, AppState};
 use muistot_tests::*;
 
 /// Fills a documented path's parameters with well-formed values of nothing that exists.
@@ -72,4 +73,148 @@ async fn docs_page_renders_the_document() {
     r.assert_status(200);
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     assert!(r.text.contains("Muistotkartalla API") && r.text.contains("\"openapi\":\"3.1.0\""));
+    // the operations are listed without the script too, and nothing is left unfilled
+    assert!(r
+        .text
+        .contains("<td><code>POST</code></td><td><code>/auth/login</code></td>"));
+    assert!(!r.text.contains("$spec") && !r.text.contains("$title"));
+}
+
+/// Every `(method, path)` the document lists.
+fn documented_operations(doc: &Value) -> std::collections::BTreeSet<(String, String)> {
+    let mut ops = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if matches!(
+                method.as_str(),
+                "get" | "put" | "post" | "delete" | "patch" | "head" | "options" | "trace"
+            ) {
+                ops.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
+}
+
+#[tokio::test]
+async fn document_lists_exactly_the_routes_of_the_route_tables() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/openapi.json", None).await.json();
+    let documented = documented_operations(&doc);
+    let mut served = std::collections::BTreeSet::new();
+    for g in Group::ALL {
+        for (method, path) in g.routes_table() {
+            assert!(
+                served.insert((method.to_string(), path.to_string())),
+                "{method} {path} is in two route tables"
+            );
+        }
+    }
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        undocumented.is_empty() && unserved.is_empty(),
+        "served but not documented: {undocumented:?}\ndocumented but not served: {unserved:?}"
+    );
+}
+
+/// Answers with the route pattern that matched, so a test sees which route served it.
+async fn tag_matched_path(
+    path: axum::extract::MatchedPath,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let mut r = next.run(req).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(path.as_str()) {
+        r.headers_mut().insert("x-matched-path", v);
+    }
+    r
+}
+
+#[tokio::test]
+async fn route_tables_are_what_each_groups_router_serves() {
+    use tower::ServiceExt;
+    let app = TestApp::spawn().await;
+    let state = AppState::build(app.config.clone()).await.unwrap();
+    // Every path anyone knows of: each group's router is probed on all of them, so a
+    // route missing from its table is found as long as some table or the document has it.
+    let doc = serde_json::to_value(muistot::openapi::document()).unwrap();
+    let mut paths: std::collections::BTreeSet<String> = documented_operations(&doc)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
+    for g in Group::ALL {
+        paths.extend(g.routes_table().iter().map(|(_, p)| p.to_string()));
+    }
+    for g in Group::ALL {
+        let router = g
+            .routes()
+            .route_layer(axum::middleware::from_fn(tag_matched_path))
+            .with_state(state.clone());
+        let table = g.routes_table();
+        for path in paths.iter().map(String::as_str) {
+            for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+                let req = axum::http::Request::builder()
+                    .method(method)
+                    .uri(concrete(path))
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from("{}"))
+                    .unwrap();
+                let r = router.clone().oneshot(req).await.unwrap();
+                let matched = r
+                    .headers()
+                    .get("x-matched-path")
+                    .and_then(|v| v.to_str().ok());
+                let served = matched == Some(path) && r.status() != 405;
+                let listed = table
+                    .iter()
+                    .any(|(m, p)| m.as_str() == method && *p == path);
+                assert_eq!(
+                    served,
+                    listed,
+                    "{g:?}: {method} {path}: answered {} (matched {matched:?}) but the route table {} it",
+                    r.status(),
+                    if listed { "lists" } else { "does not list" }
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn operation_ids_are_unique_and_every_operation_has_a_tag() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/openapi.json", None).await.json();
+    let tags: Vec<&str> = doc["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut ids = std::collections::BTreeSet::new();
+    for (method, path) in documented_operations(&doc) {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        let id = op["operationId"].as_str().unwrap().to_string();
+        assert!(ids.insert(id.clone()), "duplicate operationId {id}");
+        let tag = op["tags"][0].as_str().unwrap();
+        assert!(tags.contains(&tag), "{method} {path}: unknown tag {tag}");
+        // every error status refers to the envelope; 401 also promises WWW-Authenticate
+        for (status, response) in op["responses"].as_object().unwrap() {
+            let response = match response["$ref"].as_str() {
+                Some(r) => &doc["components"]["responses"][r.rsplit('/').next().unwrap()],
+                None => response,
+            };
+            assert!(
+                response.is_object(),
+                "{method} {path} {status}: dangling $ref"
+            );
+            if status.starts_with('4') || status.starts_with('5') {
+                let schema = &response["content"]["application/json"]["schema"];
+                assert!(schema.is_object(), "{method} {path} {status}: no JSON body");
+            }
+            if status == "401" {
+                assert_eq!(response["headers"]["WWW-Authenticate"]["required"], true);
+            }
+        }
+    }
 }
