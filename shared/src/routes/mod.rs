@@ -22,6 +22,7 @@ use axum::{
 };
 use tower::Layer;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, Any, CorsLayer},
     normalize_path::{NormalizePath, NormalizePathLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -285,6 +286,12 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
         }
         routes = routes.merge(g.routes());
     }
+    with_layers(state, routes, groups)
+}
+
+/// `routes` with the cross-cutting layers of [`router`] (`groups` decide what an unmatched
+/// request answers).
+fn with_layers(state: AppState, routes: Router<AppState>, groups: &[Group]) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     routes
         .fallback({
@@ -293,6 +300,7 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
         })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(catch_panics())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
         .layer(cors(&state))
@@ -307,6 +315,25 @@ pub fn router(state: AppState, groups: &[Group]) -> Router {
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// The answer to a request whose handler (or authentication) panicked.
+pub type PanicResponder = fn(Box<dyn std::any::Any + Send + 'static>) -> Response;
+
+/// Turns a panic below it into the 500 envelope of [`ApiError::Internal`] instead of a
+/// dropped connection. It sits inside the request guard, so the envelope carries the
+/// request id; the panic message goes to the log only, never to the client.
+pub fn catch_panics() -> CatchPanicLayer<PanicResponder> {
+    CatchPanicLayer::custom(panic_response as PanicResponder)
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::Internal(format!("handler panicked: {message}")).into_response()
 }
 
 /// `router` wrapped so that `/login/` and `/login` are the same route (§0.1).
@@ -467,6 +494,92 @@ mod route_table_tests {
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
+
+#[cfg(test)]
+mod panic_tests {
+    use axum::{body::Body, http::Request, routing::get};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::state::AppState;
+
+    const SECRET: &str = "secret detail of the failure";
+
+    async fn boom() -> &'static str {
+        panic!("{SECRET}")
+    }
+
+    async fn send(router: Router, uri: &str) -> (StatusCode, String, Option<String>) {
+        let req = Request::builder()
+            .uri(uri)
+            .header("x-request-id", "req-panic-1")
+            .body(Body::empty())
+            .expect("request");
+        let res = router.oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let header = res
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned(), header)
+    }
+
+    /// A panicking handler behind the production layers (guard, request-id propagation)
+    /// answers the 500 envelope with the request id, and the panic message stays out of it.
+    #[tokio::test]
+    async fn a_panic_answers_the_internal_error_envelope() {
+        let state: AppState = route_table_tests::offline_state();
+        let router = Router::new()
+            .route("/boom", get(boom))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(catch_panics())
+            .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .with_state(state);
+        let (status, body, header) = send(router.clone(), "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("JSON body");
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {
+                "code": 500, "message": "Internal Server Error", "request_id": "req-panic-1"
+            }})
+        );
+        assert!(!body.contains(SECRET), "{body}");
+        assert_eq!(header.as_deref(), Some("req-panic-1"));
+        // The service is still usable after the panic.
+        let (status, body, _) = send(router, "/fine").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, "fine");
+    }
+
+    /// The same through the production stack of layers (authentication, guard, request
+    /// ids): the request id is the one the client sent, in the body and the header.
+    #[tokio::test]
+    async fn the_production_layers_catch_a_panic() {
+        let state = route_table_tests::offline_state();
+        let routes = Router::new().route("/boom", get(boom));
+        let router = with_layers(state, routes, &[]);
+        let (status, body, header) = send(router, "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+        let json: serde_json::Value = serde_json::from_str(&body).expect("JSON body");
+        assert_eq!(json["error"]["code"], 500);
+        assert_eq!(json["error"]["request_id"], "req-panic-1");
+        assert!(!body.contains(SECRET), "{body}");
+        assert_eq!(header.as_deref(), Some("req-panic-1"));
+    }
+
+    /// Without the layer the panic escapes the service (the case the layer exists for).
+    #[tokio::test]
+    async fn without_the_layer_the_panic_escapes() {
+        let router: Router = Router::new().route("/boom", get(boom));
+        let handle = tokio::spawn(async move { send(router, "/boom").await });
+        assert!(handle.await.is_err_and(|e| e.is_panic()));
     }
 }
 

@@ -132,3 +132,157 @@ async fn session_store_cut_gives_503_then_recovers() {
     let took = until_ok(&app, "/projects", Some(&token), Duration::from_secs(8)).await;
     eprintln!("session store back: first 200 after {took:?}");
 }
+
+/// Rows of the project called `name` (and of its localisation, contact and admins), plus
+/// rows of those tables that lost their project.
+async fn project_rows(app: &TestApp, name: &str) -> (i64, i64, i64) {
+    use mysql_async::prelude::Queryable;
+    let mut c = app.db().await;
+    let projects: i64 = c
+        .exec_first("SELECT COUNT(*) FROM projects WHERE name = ?", (name,))
+        .await
+        .unwrap()
+        .unwrap();
+    let info: i64 = c
+        .exec_first(
+            "SELECT COUNT(*) FROM project_information WHERE name = ?",
+            (name,),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let orphans: i64 = c
+        .query_first(
+            "SELECT (SELECT COUNT(*) FROM project_information i
+                     WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = i.project_id))
+                  + (SELECT COUNT(*) FROM project_contact t
+                     WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = t.project_id))
+                  + (SELECT COUNT(*) FROM project_admins a
+                     WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id))",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    (projects, info, orphans)
+}
+
+/// The database connection is lost while a project is being written (its project,
+/// localisation and contact rows are in, its admin row is being inserted): the client gets
+/// a 503 envelope, none of the rows survive, and the same request succeeds once the
+/// database is reachable again.
+#[tokio::test]
+async fn connection_lost_mid_write_leaves_nothing_half_written() {
+    use mysql_async::prelude::Queryable;
+    let proxy = Proxy::start(mysql_addr()).await;
+    let app = TestApp::spawn_with(vec![
+        ("MUISTOT_DATABASE_URL", via(&proxy)),
+        ("MUISTOT_AUTO_PUBLISH", "true".into()),
+    ])
+    .await;
+    let (_, _, su) = app.superuser().await;
+    let (_, admin, _) = app.user("halfadm").await;
+    let name = unique("half");
+    // Test-only: the admin row of this one project takes two seconds to insert.
+    let trigger = format!("trg_test_slow_{}", name.replace('-', "_"));
+    let mut c = app.db().await;
+    c.query_drop(format!(
+        "CREATE TRIGGER {trigger} BEFORE INSERT ON project_admins FOR EACH ROW
+         BEGIN
+           IF (SELECT name FROM projects WHERE id = NEW.project_id) = '{name}' THEN
+             DO SLEEP(2);
+           END IF;
+         END"
+    ))
+    .await
+    .unwrap();
+    let body = json!({
+        "id": name,
+        "info": {"lang": "fi", "name": name, "abstract": "Kesken"},
+        "contact": {"contact_email": "info@example.org", "can_contact": true,
+                    "has_research_permit": false},
+        "admins": [admin],
+    });
+
+    let app = std::sync::Arc::new(app);
+    let request = {
+        let (app, su, body) = (app.clone(), su.clone(), body.clone());
+        tokio::spawn(async move {
+            let start = Instant::now();
+            let r = app
+                .send(Method::POST, "/projects", Some(&su), Some(body))
+                .await;
+            (r, start.elapsed())
+        })
+    };
+    // Wait until the project, localisation and contact rows are written (visible to a
+    // dirty read) and the admin row is in its slow insert; then cut the connection.
+    let mut dirty = app.db().await;
+    dirty
+        .query_drop("SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED")
+        .await
+        .unwrap();
+    let written = "SELECT (SELECT COUNT(*) FROM projects WHERE name = ?)
+                        + (SELECT COUNT(*) FROM project_information WHERE name = ?)
+                        + (SELECT COUNT(*) FROM project_contact t JOIN projects p
+                           ON p.id = t.project_id WHERE p.name = ?)";
+    let start = Instant::now();
+    loop {
+        let rows: i64 = dirty
+            .exec_first(written, (&name, &name, &name))
+            .await
+            .unwrap()
+            .unwrap();
+        if rows == 3 {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(5) || request.is_finished() {
+            let (r, _) = request.await.unwrap();
+            panic!("never half-written ({rows} rows): {} {}", r.status, r.text);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    proxy.cut().await;
+    let (r, took) = request.await.unwrap();
+    assert_unavailable(&r);
+    eprintln!("cut mid-write: 503 after {took:?}");
+
+    // The server notices the lost client once the sleep is over and rolls back.
+    let start = Instant::now();
+    loop {
+        let rows: i64 = dirty
+            .exec_first(written, (&name, &name, &name))
+            .await
+            .unwrap()
+            .unwrap();
+        if rows == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{rows} rows still there"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.query_drop(format!("DROP TRIGGER {trigger}"))
+        .await
+        .unwrap();
+    assert_eq!(project_rows(&app, &name).await, (0, 0, 0));
+
+    proxy.restore().await;
+    let mut attempts = 0;
+    let r = loop {
+        // The first request after the cut may still meet a pooled connection that died.
+        let r = app
+            .send(Method::POST, "/projects", Some(&su), Some(body.clone()))
+            .await;
+        attempts += 1;
+        if r.status != 503 || attempts == 3 {
+            break r;
+        }
+    };
+    r.assert_status(201);
+    assert_eq!(project_rows(&app, &name).await, (1, 1, 0));
+    let p = app.get(&format!("/projects/{name}"), Some(&su)).await;
+    p.assert_status(200);
+    assert_eq!(p.json()["admins"], json!([admin]));
+}
