@@ -130,6 +130,7 @@ enum LoginDoc {
         SessionStarted,
         (status = 400, description = "No such user or wrong password", body = ErrorEnvelope),
         (status = 403, description = "The account is not verified yet", body = ErrorEnvelope),
+        (status = 429, description = "10 failed attempts for this username or e-mail within 15 minutes", body = ErrorEnvelope),
         Always, Invalid, TooLarge))]
 async fn password_login(
     State(state): State<AppState>,
