@@ -23,7 +23,8 @@ if [ "$sites" != "100000" ]; then
   echo "soak: seeding first with tests/bench/load.sh"
   BENCH_SECONDS=1 bash tests/bench/load.sh >/dev/null
 fi
-cargo build --release --locked --bin local
+# SOAK_SKIP_BUILD=1 reuses the release binary already built.
+[ "${SOAK_SKIP_BUILD:-0}" = "1" ] || cargo build --release --locked --bin local
 
 workdir="$(mktemp -d)"
 server_pid=""
