@@ -121,7 +121,7 @@ pub struct MemoryAccess {
 
 impl MemoryAccess {
     pub fn is_author(&self, viewer: Viewer) -> bool {
-        viewer.user_id.is_some() && self.user_id == viewer.user_id
+        viewer.is(self.user_id)
     }
     pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
         self.published || project.admin || self.is_author(viewer)

@@ -31,6 +31,10 @@ impl Viewer {
             superuser: user.superuser,
         }
     }
+    /// Whether the viewer is the user `user_id` (an author, a creator); never for anonymous.
+    pub fn is(&self, user_id: Option<i32>) -> bool {
+        self.user_id.is_some() && self.user_id == user_id
+    }
     pub fn from_maybe(user: &crate::auth::MaybeUser) -> Self {
         user.0.as_ref().map(Self::of).unwrap_or_default()
     }

@@ -190,7 +190,7 @@ impl SessionStore for DynamoDbSessionStore {
     async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError> {
         let json = serde_json::to_string(session).map_err(ApiError::internal)?;
         for _ in 0..4 {
-            let key = token::new_key();
+            let key = token::new_key()?;
             let put = self
                 .client
                 .put_item()

@@ -38,7 +38,7 @@ impl SessionStore for MemorySessionStore {
         let now = Instant::now();
         map.retain(|_, (_, expires)| *expires > now);
         loop {
-            let key = token::new_key();
+            let key = token::new_key()?;
             if !map.contains_key(&key) {
                 map.insert(key.clone(), (session.clone(), now + self.lifetime));
                 return Ok(key);

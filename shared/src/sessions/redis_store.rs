@@ -103,7 +103,7 @@ impl SessionStore for RedisSessionStore {
         let index = user_index(&session.user);
         // A clash of 256-bit keys is practically impossible; NX makes it harmless anyway.
         for _ in 0..4 {
-            let key = token::new_key();
+            let key = token::new_key()?;
             let mut conn = self.conn.clone();
             let stored: i64 = self
                 .run(

@@ -15,15 +15,16 @@ pub enum TokenError {
     Format,
 }
 
-/// A fresh store key, `token:` + 32 bytes from the operating system's CSPRNG.
-pub fn new_key() -> Vec<u8> {
+/// A fresh store key, `token:` + 32 bytes from the operating system's CSPRNG. A failing
+/// random source is a 503, never a weaker token.
+pub fn new_key() -> Result<Vec<u8>, crate::error::ApiError> {
     let mut random = [0u8; TOKEN_BYTES];
-    OsRng
-        .try_fill_bytes(&mut random)
-        .expect("the operating system's random number generator failed");
+    OsRng.try_fill_bytes(&mut random).map_err(|e| {
+        crate::error::ApiError::Unavailable(format!("operating system random source: {e}"))
+    })?;
     let mut key = KEY_PREFIX.to_vec();
     key.extend_from_slice(&random);
-    key
+    Ok(key)
 }
 
 /// The client form of a store key.
@@ -69,7 +70,7 @@ mod tests {
 
     #[test]
     fn token_shape_matches_the_original() {
-        let key = new_key();
+        let key = new_key().unwrap();
         assert_eq!(key.len(), 38);
         let token = encode(&key);
         assert_eq!(token.len(), 52);
@@ -81,8 +82,8 @@ mod tests {
 
     #[test]
     fn keys_are_distinct() {
-        let a = new_key();
-        let b = new_key();
+        let a = new_key().unwrap();
+        let b = new_key().unwrap();
         assert_ne!(a, b);
     }
 

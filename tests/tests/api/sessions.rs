@@ -44,7 +44,7 @@ async fn store_suite(store: Arc<dyn SessionStore>, short_lived: Arc<dyn SessionS
     assert!(a1.starts_with(token::KEY_PREFIX));
     assert_eq!(store.touch(&a1).await.unwrap(), Some(data.clone()));
     assert_eq!(store.touch(&b1).await.unwrap().unwrap().user, bob);
-    assert_eq!(store.touch(&token::new_key()).await.unwrap(), None);
+    assert_eq!(store.touch(&token::new_key().unwrap()).await.unwrap(), None);
 
     store.end(&a1, &alice).await.unwrap();
     assert_eq!(store.touch(&a1).await.unwrap(), None);
