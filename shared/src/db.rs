@@ -5,12 +5,14 @@ use std::time::Duration;
 use mysql_async::{prelude::*, Conn, OptsBuilder, Pool, PoolConstraints, PoolOpts, TxOpts};
 
 use crate::error::ApiError;
+use crate::repos::languages::LanguageCache;
 
 /// The pool plus the timeout every checkout obeys; cheap to clone.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     timeout: Duration,
+    languages: LanguageCache,
 }
 
 pub type Tx = mysql_async::Transaction<'static>;
@@ -46,6 +48,7 @@ impl Db {
         Ok(Self {
             pool: Pool::new(builder),
             timeout,
+            languages: LanguageCache::default(),
         })
     }
 
@@ -71,6 +74,11 @@ impl Db {
     pub async fn ping(&self) -> Result<(), ApiError> {
         let mut c = self.conn().await?;
         c.ping().await.map_err(classify)
+    }
+
+    /// This database's language rows (see [`LanguageCache`]).
+    pub fn languages(&self) -> &LanguageCache {
+        &self.languages
     }
 
     pub fn pool(&self) -> &Pool {

@@ -54,10 +54,18 @@ mysql_q "$DB" -e "EXPLAIN SELECT s.id FROM sites s FORCE INDEX (idx_sites_coordi
   WHERE MBRIntersects(ST_Envelope(LineString(Point(24.9, 60.1), Point(25.0, 60.2))), s.location)" \
   | awk '{print "bench: explain nearest: table=" $3 " type=" $4 " key=" $6}'
 
+# Server counters, to report the database work per request beside the latency.
+counter() { mysql_q -e "SHOW GLOBAL STATUS LIKE '$1'" | awk '{print $2}'; }
+
 for kind in nearest memories site; do
   # Warm up (caches, connection pool), then measure.
   BENCH_KIND=$kind timeout 30 wrk -t2 -c"$CONNECTIONS" -d3s -s tests/bench/requests.lua \
     "http://127.0.0.1:$PORT" >/dev/null
-  BENCH_KIND=$kind timeout $((SECONDS_PER + 30)) wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER}s" \
-    --latency -s tests/bench/requests.lua "http://127.0.0.1:$PORT" | grep '^RESULT'
+  stmts=$(counter Com_stmt_execute); disk=$(counter Created_tmp_disk_tables)
+  result=$(BENCH_KIND=$kind timeout $((SECONDS_PER + 30)) wrk -t2 -c"$CONNECTIONS" \
+    -d"${SECONDS_PER}s" --latency -s tests/bench/requests.lua "http://127.0.0.1:$PORT" \
+    | grep '^RESULT')
+  requests=$(echo "$result" | sed -E 's/.*requests=([0-9]+).*/\1/')
+  stmts=$(( $(counter Com_stmt_execute) - stmts )); disk=$(( $(counter Created_tmp_disk_tables) - disk ))
+  echo "$result statements_per_request=$(awk -v s="$stmts" -v r="$requests" 'BEGIN{printf "%.2f", s/r}') disk_tmp_tables_per_request=$(awk -v s="$disk" -v r="$requests" 'BEGIN{printf "%.3f", s/r}')"
 done

@@ -66,7 +66,8 @@ pub async fn list(
 }
 
 /// The comments of every memory of a site that the caller sees, keyed by memory id, with
-/// the same visibility as the memory list itself (B17 fixed), in one statement.
+/// the same visibility as the memory list itself (B17 fixed), in one statement; each
+/// memory's comments oldest first.
 pub async fn for_site(
     q: &mut impl Queryable,
     site_id: i32,
@@ -80,8 +81,7 @@ pub async fn for_site(
                 "JOIN memories m ON m.id = c.memory_id
                  WHERE m.site_id = :site
                    AND (:admin OR m.published = 1 OR m.user_id = :user)
-                   AND (:admin OR c.published = 1 OR c.user_id = :user)
-                 ORDER BY c.id"
+                   AND (:admin OR c.published = 1 OR c.user_id = :user)"
             ),
             params! {"site" => site_id, "admin" => admin, "user" => viewer.user_id},
         )
@@ -90,6 +90,11 @@ pub async fn for_site(
     for r in rows {
         let (memory, comment) = comment_from_row(r, viewer, admin)?;
         map.entry(memory).or_default().push(comment);
+    }
+    // Sorted here: `ORDER BY` over this join sorts TEXT columns in an on-disk temporary
+    // table, a file per statement.
+    for comments in map.values_mut() {
+        comments.sort_by_key(|c| c.id);
     }
     Ok(map)
 }

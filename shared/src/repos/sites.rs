@@ -121,9 +121,14 @@ const FIRST_RADIUS_M: f64 = 2_000.0;
 /// Smallest first search radius (metres), however dense a project.
 const MIN_RADIUS_M: f64 = 50.0;
 
-/// Per project: squared central angle per visible site seen by the last nearest search
-/// (a density estimate; a hint only, the search is exact whatever it says).
+/// Per project: squared central angle per visible site, a moving average over the nearest
+/// searches of this process (a density estimate; a hint only, the search is exact
+/// whatever it says).
 static DENSITY: LazyLock<Mutex<HashMap<i32, f64>>> = LazyLock::new(Default::default);
+
+/// Weight of the newest search in [`DENSITY`]: one search's n-th distance varies by
+/// about a fifth for n = 20, the average settles within a few dozen searches.
+const DENSITY_WEIGHT: f64 = 0.1;
 
 fn density_hint(project_id: i32) -> Option<f64> {
     let map = DENSITY.lock().ok()?;
@@ -140,7 +145,10 @@ fn record_density(project_id: i32, area_per_site: f64) {
         if map.len() > 4096 {
             map.clear();
         }
-        map.insert(project_id, area_per_site);
+        let average = map.get(&project_id).map_or(area_per_site, |old| {
+            old + DENSITY_WEIGHT * (area_per_site - old)
+        });
+        map.insert(project_id, average);
     }
 }
 
@@ -181,45 +189,90 @@ pub fn enclosing_rects(lat: f64, lon: f64, theta: f64) -> Option<Vec<Rect>> {
     })
 }
 
-/// Visible sites of one project inside one rectangle, nearest first; the R-tree read is
-/// the statement's first access (MDEV-26123: reading another InnoDB table before it can
-/// fail with error 1207), the project was looked up in an earlier statement.
-macro_rules! nearest_in_rect {
-    () => {
-        "SELECT s.id, ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
-         FROM sites s FORCE INDEX (idx_sites_coordinate)
-         STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
-         WHERE MBRIntersects(ST_Envelope(LineString(Point(:x1, :y1), Point(:x2, :y2))), s.location)
-           AND s.project_id = :project
-           AND (:admin OR s.published = 1 OR s.creator_id = :user)"
+/// Visible candidate sites of one project inside one rectangle, with what the answer
+/// needs of the `sites` row and the distance. The R-tree read is the statement's first
+/// access (MDEV-26123: reading another InnoDB table first fails with error 1207). The
+/// default-localisation check is only made when `:need_info` is set: see [`nearest`].
+/// No GEOMETRY or TEXT column here, so the sort stays in memory.
+macro_rules! candidates_in {
+    ($x1:literal, $y1:literal, $x2:literal, $y2:literal) => {
+        concat!(
+            "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
+                    s.published, (:user IS NOT NULL AND s.creator_id <=> :user) AS own,
+                    ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
+             FROM sites s FORCE INDEX (idx_sites_coordinate)
+             WHERE MBRIntersects(ST_Envelope(LineString(Point(",
+            $x1,
+            ", ",
+            $y1,
+            "), Point(",
+            $x2,
+            ", ",
+            $y2,
+            "))), s.location)
+               AND s.project_id = :project
+               AND (:admin OR s.published = 1 OR s.creator_id = :user)
+               AND (NOT :need_info OR EXISTS(SELECT 1 FROM site_information i
+                                             WHERE i.site_id = s.id AND i.lang_id = :dlang))"
+        )
     };
 }
-macro_rules! nearest_in_rect2 {
-    () => {
-        "SELECT s.id, ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
-         FROM sites s FORCE INDEX (idx_sites_coordinate)
-         STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
-         WHERE MBRIntersects(ST_Envelope(LineString(Point(:u1, :v1), Point(:u2, :v2))), s.location)
-           AND s.project_id = :project
-           AND (:admin OR s.published = 1 OR s.creator_id = :user)"
-    };
-}
-/// Public so that tests can `EXPLAIN` it.
-pub const NEAREST_ONE_RECT: &str = concat!(nearest_in_rect!(), " ORDER BY d, s.id LIMIT :n");
-const NEAREST_TWO_RECTS: &str = concat!(
-    "SELECT id, d FROM ((",
-    nearest_in_rect!(),
-    ") UNION ALL (",
-    nearest_in_rect2!(),
-    ")) t ORDER BY d, id LIMIT :n"
-);
+
 /// The whole project, for small projects and searches that grew to the whole world.
-const NEAREST_ANYWHERE: &str = "SELECT s.id, ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
-     FROM sites s
-     STRAIGHT_JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
-     WHERE s.project_id = :project
-       AND (:admin OR s.published = 1 OR s.creator_id = :user)
-     ORDER BY d, s.id LIMIT :n";
+macro_rules! candidates_anywhere {
+    () => {
+        "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
+                s.published, (:user IS NOT NULL AND s.creator_id <=> :user) AS own,
+                ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
+         FROM sites s
+         WHERE s.project_id = :project
+           AND (:admin OR s.published = 1 OR s.creator_id = :user)
+           AND (NOT :need_info OR EXISTS(SELECT 1 FROM site_information i
+                                         WHERE i.site_id = s.id AND i.lang_id = :dlang))"
+    };
+}
+
+/// The `n` nearest candidates (a derived table) completed into site rows in one
+/// statement: localisation (requested language by id, default language), image and
+/// published-memory count. Every joined table depends on the candidates, so none is read
+/// before the R-tree. Columns 0–10 as [`site_from_row`], then id, distance and whether
+/// the default localisation exists. Unordered: sorting rows with TEXT columns would make
+/// MariaDB build an on-disk temporary table per statement; [`nearest`] sorts.
+macro_rules! nearest_sites {
+    ($nearest:expr) => {
+        concat!(
+            "SELECT t.name, IF(ri.site_id IS NULL, :dcode, :rcode),
+                    COALESCE(ri.name, di.name, t.name), COALESCE(ri.abstract, di.abstract),
+                    COALESCE(ri.description, di.description), t.x, t.y, img.file_name,
+                    (SELECT COUNT(*) FROM memories m WHERE m.site_id = t.id AND m.published = 1),
+                    t.published, t.own, t.id, t.d, di.site_id IS NOT NULL
+             FROM (",
+            $nearest,
+            ") t
+             LEFT JOIN site_information di ON di.site_id = t.id AND di.lang_id = :dlang
+             LEFT JOIN site_information ri ON ri.site_id = t.id AND ri.lang_id = :rlang
+             LEFT JOIN images img ON img.id = t.image_id"
+        )
+    };
+}
+
+/// Public so that tests can `EXPLAIN` it.
+pub const NEAREST_ONE_RECT: &str = nearest_sites!(concat!(
+    candidates_in!(":x1", ":y1", ":x2", ":y2"),
+    " ORDER BY d, s.id LIMIT :n"
+));
+const NEAREST_TWO_RECTS: &str = nearest_sites!(concat!(
+    "SELECT * FROM ((",
+    candidates_in!(":x1", ":y1", ":x2", ":y2"),
+    ") UNION ALL (",
+    candidates_in!(":u1", ":v1", ":u2", ":v2"),
+    ")) u ORDER BY d, id LIMIT :n"
+));
+const NEAREST_ANYWHERE: &str = nearest_sites!(concat!(
+    candidates_anywhere!(),
+    " ORDER BY d, s.id LIMIT :n"
+));
+
 /// How many visible sites the project has, counting no further than `:n`.
 const COUNT_UP_TO: &str = "SELECT COUNT(*) FROM (
         SELECT 1 FROM sites s
@@ -228,32 +281,81 @@ const COUNT_UP_TO: &str = "SELECT COUNT(*) FROM (
           AND (:admin OR s.published = 1 OR s.creator_id = :user)
         LIMIT :n) t";
 
-/// The ids of the `n` visible sites nearest to (`lat`, `lon`) by `ST_Distance_Sphere`,
-/// nearest first (ties by id): the same answer as sorting every site by distance, but
-/// read through the SPATIAL index. The search rectangle around the point grows (at least
+/// The point and count of a nearest search.
+#[derive(Clone, Copy, Debug)]
+pub struct Near {
+    pub lat: f64,
+    pub lon: f64,
+    pub n: u32,
+}
+
+/// The languages a site read is localised with: the requested one (its row id, if the
+/// table has it) and the project's default.
+#[derive(Clone, Debug)]
+pub struct Localisation {
+    pub requested: String,
+    pub requested_id: Option<i32>,
+    pub default: String,
+}
+
+/// A site of the nearest search with its distance.
+struct Found {
+    site: Site,
+    id: i32,
+    distance: f64,
+}
+
+/// The `n` visible sites nearest to the point by `ST_Distance_Sphere`, nearest first (ties
+/// by id), localised: the same answer as sorting every site by distance, but read through
+/// the SPATIAL index, usually in one statement. The search rectangle around the point
+/// starts from this project's density (learnt from earlier searches) and grows (at least
 /// doubling) until it holds `n` sites; then the n-th distance bounds where the true
 /// nearest can be, and if that circle reaches past the rectangle, its enclosing rectangle
-/// is searched once more. With the density hint, usually one R-tree statement.
-pub async fn nearest_ids(
+/// is searched once more. Sites without their default localisation are never listed:
+/// the first search does not check for it (almost every site has it); if one of its
+/// answers lacks it, the search runs again with the check.
+pub async fn nearest(
     q: &mut impl Queryable,
     project: &ProjectAccess,
     viewer: Viewer,
-    lat: f64,
-    lon: f64,
-    n: u32,
-) -> Result<Vec<(i32, f64)>, ApiError> {
-    if n == 0 {
+    near: Near,
+    lang: &Localisation,
+) -> Result<Vec<Site>, ApiError> {
+    if near.n == 0 {
         return Ok(Vec::new());
     }
+    let mut found = nearest_search(q, project, viewer, near, lang, false).await?;
+    if found.iter().any(|f| f.is_none()) {
+        found = nearest_search(q, project, viewer, near, lang, true).await?;
+    }
+    let mut found: Vec<Found> = found.into_iter().flatten().collect();
+    found.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
+    Ok(found.into_iter().map(|f| f.site).collect())
+}
+
+/// One run of the search of [`nearest`]: `None` stands for a site that lacks its default
+/// localisation (only possible when `need_info` is false).
+async fn nearest_search(
+    q: &mut impl Queryable,
+    project: &ProjectAccess,
+    viewer: Viewer,
+    near: Near,
+    lang: &Localisation,
+    need_info: bool,
+) -> Result<Vec<Option<Found>>, ApiError> {
+    let Near { lat, lon, n } = near;
     let base = || {
         params! {
             "lat" => lat, "lon" => lon, "dlang" => project.default_language_id,
             "project" => project.id, "admin" => project.admin, "user" => viewer.user_id,
-            "n" => n,
+            "n" => n, "need_info" => need_info, "dcode" => &lang.default,
+            "rcode" => &lang.requested,
+            // The default language's row is `di` already.
+            "rlang" => lang.requested_id.filter(|id| *id != project.default_language_id),
         }
     };
-    // Start from the radius that this project's density suggests for n sites (learnt
-    // from earlier searches in this process), so that one R-tree read usually suffices.
+    // Start from the radius that this project's density suggests for n sites, so that
+    // one R-tree read usually suffices.
     let mut theta = density_hint(project.id)
         .map(|area| (area * f64::from(n)).sqrt() * 1.2)
         .unwrap_or(FIRST_RADIUS_M / EARTH_RADIUS_M)
@@ -263,18 +365,19 @@ pub async fn nearest_ids(
         let rects = enclosing_rects(lat, lon, theta);
         let found = search(q, rects.as_deref(), base()).await?;
         if found.len() as u64 >= u64::from(n) || rects.is_none() {
-            let nth = found.last().map(|(_, d)| *d).unwrap_or(0.0);
+            let nth = found.iter().map(|(_, d)| *d).fold(0.0, f64::max);
             let needed = nth / EARTH_RADIUS_M;
             if found.len() as u64 >= u64::from(n) {
                 record_density(project.id, needed * needed / f64::from(n));
             }
             if needed <= theta || rects.is_none() {
-                return Ok(found);
+                return Ok(found.into_iter().map(|(f, _)| f).collect());
             }
             // The n-th candidate is farther than the rectangle's inscribed circle: a
             // nearer site may lie outside the rectangle. Search the enclosing one.
             let rects = enclosing_rects(lat, lon, needed);
-            return search(q, rects.as_deref(), base()).await;
+            let found = search(q, rects.as_deref(), base()).await?;
+            return Ok(found.into_iter().map(|(f, _)| f).collect());
         }
         if !counted {
             // A project with at most n visible sites: all of them, without growing the
@@ -286,7 +389,8 @@ pub async fn nearest_ids(
             }
             let total: Option<i64> = q.exec_first(COUNT_UP_TO, count_params).await?;
             if total.unwrap_or(0) <= i64::from(n) {
-                return search(q, None, base()).await;
+                let found = search(q, None, base()).await?;
+                return Ok(found.into_iter().map(|(f, _)| f).collect());
             }
         }
         // Grow by the expected area still missing (sites per area), at least doubling.
@@ -300,11 +404,13 @@ pub async fn nearest_ids(
     }
 }
 
+/// Runs one nearest statement: each row as the site (or `None` without its default
+/// localisation) and its distance.
 async fn search(
     q: &mut impl Queryable,
     rects: Option<&[Rect]>,
     mut params: mysql_async::Params,
-) -> Result<Vec<(i32, f64)>, ApiError> {
+) -> Result<Vec<(Option<Found>, f64)>, ApiError> {
     let sql = match rects {
         None => NEAREST_ANYWHERE,
         Some([_]) => NEAREST_ONE_RECT,
@@ -320,33 +426,24 @@ async fn search(
             }
         }
     }
-    Ok(q.exec(sql, params).await?)
-}
-
-/// Sites by id in the given order, localised (the second half of the nearest search).
-pub async fn get_many_ordered(
-    q: &mut impl Queryable,
-    ids: &[i32],
-    viewer: Viewer,
-    lang: &str,
-) -> Result<Vec<Site>, ApiError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids = serde_json::to_string(ids).map_err(ApiError::internal)?;
-    let rows: Vec<Row> = q
-        .exec(
-            concat!(
-                site_columns!(),
-                "FROM JSON_TABLE(:ids, '$[*]' COLUMNS(ord FOR ORDINALITY, id INT PATH '$')) j
-                 STRAIGHT_JOIN sites s ON s.id = j.id",
-                site_joins!(),
-                "ORDER BY j.ord"
-            ),
-            params! {"ids" => ids, "user" => viewer.user_id, "lang" => lang},
-        )
-        .await?;
-    rows.into_iter().map(site_from_row).collect()
+    let rows: Vec<Row> = q.exec(sql, params).await?;
+    rows.into_iter()
+        .map(|mut row| {
+            let id: i32 = col(&mut row, 11)?;
+            let distance: f64 = col(&mut row, 12)?;
+            let localised: bool = col(&mut row, 13)?;
+            let found = if localised {
+                Some(Found {
+                    site: site_from_row(row)?,
+                    id,
+                    distance,
+                })
+            } else {
+                None
+            };
+            Ok((found, distance))
+        })
+        .collect()
 }
 
 /// A site as the access checks see it.

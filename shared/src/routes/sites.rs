@@ -104,9 +104,17 @@ async fn list(
         Some((_, _, n)) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
         Some((lat, lon, n)) => {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
-            let found = sites::nearest_ids(&mut conn, &project, viewer, lat, lon, n).await?;
-            let ids: Vec<i32> = found.into_iter().map(|(id, _)| id).collect();
-            sites::get_many_ordered(&mut conn, &ids, viewer, &lang).await?
+            let languages = state.db().languages();
+            let localisation = sites::Localisation {
+                requested_id: languages.id_of(&mut conn, &lang).await?,
+                default: languages
+                    .code_of(&mut conn, project.default_language_id)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("project language row missing"))?,
+                requested: lang,
+            };
+            let near = sites::Near { lat, lon, n };
+            sites::nearest(&mut conn, &project, viewer, near, &localisation).await?
         }
     };
     Ok(Json(Items { items }))
