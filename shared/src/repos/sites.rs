@@ -191,11 +191,11 @@ pub fn enclosing_rects(lat: f64, lon: f64, theta: f64) -> Option<Vec<Rect>> {
 
 /// Visible candidate sites of one project inside one rectangle, with what the answer
 /// needs of the `sites` row and the distance. The R-tree read is the statement's first
-/// access (MDEV-26123: reading another InnoDB table first fails with error 1207). The
-/// default-localisation check is only made when `:need_info` is set: see [`nearest`].
-/// No GEOMETRY or TEXT column here, so the sort stays in memory.
+/// access (MDEV-26123: reading another InnoDB table first fails with error 1207).
+/// `$check` is `""` or [`localised_only!`]. No GEOMETRY or TEXT column here, so the sort
+/// stays in memory.
 macro_rules! candidates_in {
-    ($x1:literal, $y1:literal, $x2:literal, $y2:literal) => {
+    ($x1:literal, $y1:literal, $x2:literal, $y2:literal, $check:expr) => {
         concat!(
             "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
                     s.published, (:user IS NOT NULL AND s.creator_id <=> :user) AS own,
@@ -211,24 +211,34 @@ macro_rules! candidates_in {
             $y2,
             "))), s.location)
                AND s.project_id = :project
-               AND (:admin OR s.published = 1 OR s.creator_id = :user)
-               AND (NOT :need_info OR EXISTS(SELECT 1 FROM site_information i
-                                             WHERE i.site_id = s.id AND i.lang_id = :dlang))"
+               AND (:admin OR s.published = 1 OR s.creator_id = :user)",
+            $check
         )
+    };
+}
+
+/// The condition that a candidate has its default localisation. Left out of the usual
+/// search (see [`nearest`]): MariaDB prepares and optimises a subquery on every execution,
+/// even one a constant condition switches off, which cost about a tenth of the search.
+macro_rules! localised_only {
+    () => {
+        " AND EXISTS(SELECT 1 FROM site_information i
+                     WHERE i.site_id = s.id AND i.lang_id = :dlang)"
     };
 }
 
 /// The whole project, for small projects and searches that grew to the whole world.
 macro_rules! candidates_anywhere {
-    () => {
-        "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
+    ($check:expr) => {
+        concat!(
+            "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
                 s.published, (:user IS NOT NULL AND s.creator_id <=> :user) AS own,
                 ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
          FROM sites s
          WHERE s.project_id = :project
-           AND (:admin OR s.published = 1 OR s.creator_id = :user)
-           AND (NOT :need_info OR EXISTS(SELECT 1 FROM site_information i
-                                         WHERE i.site_id = s.id AND i.lang_id = :dlang))"
+           AND (:admin OR s.published = 1 OR s.creator_id = :user)",
+            $check
+        )
     };
 }
 
@@ -256,22 +266,34 @@ macro_rules! nearest_sites {
     };
 }
 
+/// The nearest statement for one rectangle, two (across ±180°) or the whole project.
+macro_rules! nearest_statements {
+    ($check:expr) => {
+        [
+            nearest_sites!(concat!(
+                candidates_in!(":x1", ":y1", ":x2", ":y2", $check),
+                " ORDER BY d, s.id LIMIT :n"
+            )),
+            nearest_sites!(concat!(
+                "SELECT * FROM ((",
+                candidates_in!(":x1", ":y1", ":x2", ":y2", $check),
+                ") UNION ALL (",
+                candidates_in!(":u1", ":v1", ":u2", ":v2", $check),
+                ")) u ORDER BY d, id LIMIT :n"
+            )),
+            nearest_sites!(concat!(
+                candidates_anywhere!($check),
+                " ORDER BY d, s.id LIMIT :n"
+            )),
+        ]
+    };
+}
+/// The usual search, without the localisation check.
+const NEAREST: [&str; 3] = nearest_statements!("");
+/// The search again when a candidate lacked its default localisation.
+const NEAREST_LOCALISED: [&str; 3] = nearest_statements!(localised_only!());
 /// Public so that tests can `EXPLAIN` it.
-pub const NEAREST_ONE_RECT: &str = nearest_sites!(concat!(
-    candidates_in!(":x1", ":y1", ":x2", ":y2"),
-    " ORDER BY d, s.id LIMIT :n"
-));
-const NEAREST_TWO_RECTS: &str = nearest_sites!(concat!(
-    "SELECT * FROM ((",
-    candidates_in!(":x1", ":y1", ":x2", ":y2"),
-    ") UNION ALL (",
-    candidates_in!(":u1", ":v1", ":u2", ":v2"),
-    ")) u ORDER BY d, id LIMIT :n"
-));
-const NEAREST_ANYWHERE: &str = nearest_sites!(concat!(
-    candidates_anywhere!(),
-    " ORDER BY d, s.id LIMIT :n"
-));
+pub const NEAREST_ONE_RECT: &str = NEAREST[0];
 
 /// How many visible sites the project has, counting no further than `:n`.
 const COUNT_UP_TO: &str = "SELECT COUNT(*) FROM (
@@ -298,11 +320,12 @@ pub struct Localisation {
     pub default: String,
 }
 
-/// A site of the nearest search with its distance.
-struct Found {
-    site: Site,
+/// A site found by the nearest search: `site` is `None` when the site lacks its default
+/// localisation (only seen by the search without the check).
+struct Candidate {
     id: i32,
     distance: f64,
+    site: Option<Site>,
 }
 
 /// The `n` visible sites nearest to the point by `ST_Distance_Sphere`, nearest first (ties
@@ -325,16 +348,14 @@ pub async fn nearest(
         return Ok(Vec::new());
     }
     let mut found = nearest_search(q, project, viewer, near, lang, false).await?;
-    if found.iter().any(|f| f.is_none()) {
+    if found.iter().any(|c| c.site.is_none()) {
         found = nearest_search(q, project, viewer, near, lang, true).await?;
     }
-    let mut found: Vec<Found> = found.into_iter().flatten().collect();
     found.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
-    Ok(found.into_iter().map(|f| f.site).collect())
+    Ok(found.into_iter().filter_map(|c| c.site).collect())
 }
 
-/// One run of the search of [`nearest`]: `None` stands for a site that lacks its default
-/// localisation (only possible when `need_info` is false).
+/// One run of the search of [`nearest`], with the localisation check or without.
 async fn nearest_search(
     q: &mut impl Queryable,
     project: &ProjectAccess,
@@ -342,13 +363,13 @@ async fn nearest_search(
     near: Near,
     lang: &Localisation,
     need_info: bool,
-) -> Result<Vec<Option<Found>>, ApiError> {
+) -> Result<Vec<Candidate>, ApiError> {
     let Near { lat, lon, n } = near;
     let base = || {
         params! {
             "lat" => lat, "lon" => lon, "dlang" => project.default_language_id,
             "project" => project.id, "admin" => project.admin, "user" => viewer.user_id,
-            "n" => n, "need_info" => need_info, "dcode" => &lang.default,
+            "n" => n, "dcode" => &lang.default,
             "rcode" => &lang.requested,
             // The default language's row is `di` already.
             "rlang" => lang.requested_id.filter(|id| *id != project.default_language_id),
@@ -363,21 +384,20 @@ async fn nearest_search(
     let mut counted = false;
     loop {
         let rects = enclosing_rects(lat, lon, theta);
-        let found = search(q, rects.as_deref(), base()).await?;
+        let found = search(q, rects.as_deref(), need_info, base()).await?;
         if found.len() as u64 >= u64::from(n) || rects.is_none() {
-            let nth = found.iter().map(|(_, d)| *d).fold(0.0, f64::max);
+            let nth = found.iter().map(|c| c.distance).fold(0.0, f64::max);
             let needed = nth / EARTH_RADIUS_M;
             if found.len() as u64 >= u64::from(n) {
                 record_density(project.id, needed * needed / f64::from(n));
             }
             if needed <= theta || rects.is_none() {
-                return Ok(found.into_iter().map(|(f, _)| f).collect());
+                return Ok(found);
             }
             // The n-th candidate is farther than the rectangle's inscribed circle: a
             // nearer site may lie outside the rectangle. Search the enclosing one.
             let rects = enclosing_rects(lat, lon, needed);
-            let found = search(q, rects.as_deref(), base()).await?;
-            return Ok(found.into_iter().map(|(f, _)| f).collect());
+            return search(q, rects.as_deref(), need_info, base()).await;
         }
         if !counted {
             // A project with at most n visible sites: all of them, without growing the
@@ -389,8 +409,7 @@ async fn nearest_search(
             }
             let total: Option<i64> = q.exec_first(COUNT_UP_TO, count_params).await?;
             if total.unwrap_or(0) <= i64::from(n) {
-                let found = search(q, None, base()).await?;
-                return Ok(found.into_iter().map(|(f, _)| f).collect());
+                return search(q, None, need_info, base()).await;
             }
         }
         // Grow by the expected area still missing (sites per area), at least doubling.
@@ -404,17 +423,22 @@ async fn nearest_search(
     }
 }
 
-/// Runs one nearest statement: each row as the site (or `None` without its default
-/// localisation) and its distance.
+/// Runs one nearest statement.
 async fn search(
     q: &mut impl Queryable,
     rects: Option<&[Rect]>,
+    need_info: bool,
     mut params: mysql_async::Params,
-) -> Result<Vec<(Option<Found>, f64)>, ApiError> {
+) -> Result<Vec<Candidate>, ApiError> {
+    let statements = if need_info {
+        &NEAREST_LOCALISED
+    } else {
+        &NEAREST
+    };
     let sql = match rects {
-        None => NEAREST_ANYWHERE,
-        Some([_]) => NEAREST_ONE_RECT,
-        Some(_) => NEAREST_TWO_RECTS,
+        Some([_]) => statements[0],
+        Some(_) => statements[1],
+        None => statements[2],
     };
     if let (mysql_async::Params::Named(map), Some(rects)) = (&mut params, rects) {
         for (rect, names) in rects
@@ -429,19 +453,11 @@ async fn search(
     let rows: Vec<Row> = q.exec(sql, params).await?;
     rows.into_iter()
         .map(|mut row| {
-            let id: i32 = col(&mut row, 11)?;
-            let distance: f64 = col(&mut row, 12)?;
+            let id = col(&mut row, 11)?;
+            let distance = col(&mut row, 12)?;
             let localised: bool = col(&mut row, 13)?;
-            let found = if localised {
-                Some(Found {
-                    site: site_from_row(row)?,
-                    id,
-                    distance,
-                })
-            } else {
-                None
-            };
-            Ok((found, distance))
+            let site = localised.then(|| site_from_row(row)).transpose()?;
+            Ok(Candidate { id, distance, site })
         })
         .collect()
 }

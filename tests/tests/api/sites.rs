@@ -744,7 +744,7 @@ async fn nearest_reads_the_spatial_index() {
             mysql_async::params! {
                 "lat" => 60.0, "lon" => 25.0, "dlang" => 1, "project" => 1, "admin" => false,
                 "user" => None::<i32>, "n" => 20, "x1" => 24.9, "y1" => 59.9, "x2" => 25.1,
-                "y2" => 60.1, "need_info" => false, "dcode" => "fi", "rcode" => "en",
+                "y2" => 60.1, "dcode" => "fi", "rcode" => "en",
                 "rlang" => 2,
             },
         )
