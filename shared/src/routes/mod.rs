@@ -227,12 +227,7 @@ pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
 /// Locally every router is merged, so only the 404 and 405 cases can happen.
 async fn unmatched(groups: Arc<[Group]>, method: Method, uri: Uri, base: BaseUrl) -> Response {
     let path = uri.path();
-    let known: Vec<(&str, &Method)> = ROUTE_TABLE
-        .iter()
-        .flat_map(|(name, routes)| routes.iter().map(move |(m, p)| (*name, m, *p)))
-        .filter(|(_, _, pattern)| pattern_matches(pattern, path))
-        .map(|(name, m, _)| (name, m))
-        .collect();
+    let known = known_routes(path);
     if known.is_empty() {
         return ApiError::NotFound("Not Found".into()).into_response();
     }
@@ -255,6 +250,29 @@ async fn unmatched(groups: Arc<[Group]>, method: Method, uri: Uri, base: BaseUrl
         return ApiError::NotFound("Not Found".into()).into_response();
     }
     ApiError::MethodNotAllowed.into_response()
+}
+
+/// The (group, method) of every [`ROUTE_TABLE`] route whose pattern `path` fits.
+fn known_routes(path: &str) -> Vec<(&'static str, &'static Method)> {
+    ROUTE_TABLE
+        .iter()
+        .flat_map(|(name, routes)| routes.iter().map(move |(m, p)| (*name, m, *p)))
+        .filter(|(_, _, pattern)| pattern_matches(pattern, path))
+        .map(|(name, m, _)| (name, m))
+        .collect()
+}
+
+/// `HEAD` is not implied by `GET` (§0.1; axum would answer it with the GET handler):
+/// 405 on a known path, 404 elsewhere, as for any method no route has.
+async fn refuse_head(req: axum::extract::Request, next: middleware::Next) -> Response {
+    if req.method() != Method::HEAD {
+        return next.run(req).await;
+    }
+    if known_routes(req.uri().path()).is_empty() {
+        ApiError::NotFound("Not Found".into()).into_response()
+    } else {
+        ApiError::MethodNotAllowed.into_response()
+    }
 }
 
 /// Whether `path` fits the route `pattern` (`{name}` matches one non-empty segment).
@@ -299,6 +317,7 @@ fn with_layers(state: AppState, routes: Router<AppState>, groups: &[Group]) -> R
             move |method: Method, uri: Uri, base: BaseUrl| unmatched(groups, method, uri, base)
         })
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(refuse_head))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(catch_panics())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -58,6 +58,19 @@ async fn unknown_path_and_wrong_method_use_the_envelope() {
         r.json(),
         json!({"error": {"code": 405, "message": "Method Not Allowed"}})
     );
+    // HEAD is not implied by GET (§0.1); a HEAD answer has no body to check.
+    for path in [
+        "/projects",
+        "/",
+        "/projects/some-project/sites",
+        "/images/x.jpg",
+    ] {
+        let r = app.send(Method::HEAD, path, None, None).await;
+        assert_eq!(r.status.as_u16(), 405, "HEAD {path}");
+    }
+    let r = app.send(Method::HEAD, "/no/such/path", None, None).await;
+    assert_eq!(r.status.as_u16(), 404);
+    app.get("/projects", None).await.assert_status(200);
 }
 
 #[tokio::test]
