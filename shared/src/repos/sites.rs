@@ -121,19 +121,23 @@ const FIRST_RADIUS_M: f64 = 2_000.0;
 /// Smallest first search radius (metres), however dense a project.
 const MIN_RADIUS_M: f64 = 50.0;
 
-/// Per project: squared central angle per visible site, a moving average over the nearest
-/// searches of this process (a density estimate; a hint only, the search is exact
-/// whatever it says).
+/// Per project: the logarithm of the squared central angle per visible site, a moving
+/// average over the nearest searches of this process (a density estimate; a hint only,
+/// the search is exact whatever it says).
 static DENSITY: LazyLock<Mutex<HashMap<i32, f64>>> = LazyLock::new(Default::default);
 
 /// Weight of the newest search in [`DENSITY`]: one search's n-th distance varies by
 /// about a fifth for n = 20, the average settles within a few dozen searches.
 const DENSITY_WEIGHT: f64 = 0.1;
 
+/// How far (as a factor) one search may move [`DENSITY`] before weighting: a search far
+/// from every site (mid-ocean) must not make the next ones read thousands of candidates.
+const DENSITY_STEP: f64 = 4.0;
+
 fn density_hint(project_id: i32) -> Option<f64> {
     let map = DENSITY.lock().ok()?;
     map.get(&project_id)
-        .copied()
+        .map(|log| log.exp())
         .filter(|a| a.is_finite() && *a > 0.0)
 }
 
@@ -141,12 +145,14 @@ fn record_density(project_id: i32, area_per_site: f64) {
     if !(area_per_site.is_finite() && area_per_site > 0.0) {
         return;
     }
+    let sample = area_per_site.ln();
     if let Ok(mut map) = DENSITY.lock() {
         if map.len() > 4096 {
             map.clear();
         }
-        let average = map.get(&project_id).map_or(area_per_site, |old| {
-            old + DENSITY_WEIGHT * (area_per_site - old)
+        let step = DENSITY_STEP.ln();
+        let average = map.get(&project_id).map_or(sample, |old| {
+            old + DENSITY_WEIGHT * (sample - old).clamp(-step, step)
         });
         map.insert(project_id, average);
     }
@@ -695,6 +701,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn one_far_search_barely_moves_the_density_hint() {
+        let project = -7; // no real project has a negative id
+        for _ in 0..50 {
+            record_density(project, 1e-12);
+        }
+        let settled = density_hint(project).unwrap();
+        assert!((settled / 1e-12 - 1.0).abs() < 1e-9);
+        // A search in the middle of nowhere: its n-th site is a continent away.
+        record_density(project, 1e-2);
+        let after = density_hint(project).unwrap();
+        assert!(
+            after > settled && after <= settled * DENSITY_STEP.powf(DENSITY_WEIGHT) * (1.0 + 1e-9)
+        );
+        // Not a number or not positive: ignored.
+        record_density(project, f64::NAN);
+        record_density(project, 0.0);
+        assert_eq!(density_hint(project), Some(after));
     }
 
     #[test]
