@@ -195,19 +195,44 @@ pub fn enclosing_rects(lat: f64, lon: f64, theta: f64) -> Option<Vec<Rect>> {
     })
 }
 
-/// Visible candidate sites of one project inside one rectangle, with what the answer
-/// needs of the `sites` row and the distance. The R-tree read is the statement's first
-/// access (MDEV-26123: reading another InnoDB table first fails with error 1207).
-/// `$check` is `""` or [`localised_only!`]. No GEOMETRY or TEXT column here, so the sort
-/// stays in memory.
-macro_rules! candidates_in {
-    ($x1:literal, $y1:literal, $x2:literal, $y2:literal, $check:expr) => {
+/// The columns of a nearest answer: 0–10 as [`site_from_row`], then the id and the
+/// distance. `s` is a candidate site, `di`/`ri` its default and requested localisation.
+macro_rules! nearest_columns {
+    () => {
+        "s.name, IF(ri.site_id IS NULL, :dcode, :rcode),
+         COALESCE(ri.name, di.name, s.name), COALESCE(ri.abstract, di.abstract),
+         COALESCE(ri.description, di.description), ST_X(s.location), ST_Y(s.location),
+         img.file_name,
+         (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
+         s.published, (:user IS NOT NULL AND s.creator_id <=> :user), s.id,
+         ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d"
+    };
+}
+
+/// The joins and conditions of a nearest answer after `FROM sites s`: only sites with
+/// their default localisation, visible to the caller. Localisation and image are joined
+/// on the site (language ids come as parameters, not from a `languages` join), so no
+/// table is constant and the sites are read first (MDEV-26123: reading another InnoDB
+/// table before the R-tree fails with error 1207).
+macro_rules! nearest_joins {
+    ($rect:expr) => {
         concat!(
-            "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
-                    s.published, (:user IS NOT NULL AND s.creator_id <=> :user) AS own,
-                    ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
-             FROM sites s FORCE INDEX (idx_sites_coordinate)
-             WHERE MBRIntersects(ST_Envelope(LineString(Point(",
+            " JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
+             LEFT JOIN site_information ri ON ri.site_id = s.id AND ri.lang_id = :rlang
+             LEFT JOIN images img ON img.id = s.image_id
+             WHERE ",
+            $rect,
+            " s.project_id = :project
+               AND (:admin OR s.published = 1 OR s.creator_id = :user)"
+        )
+    };
+}
+
+/// The R-tree condition for one rectangle.
+macro_rules! in_rect {
+    ($x1:literal, $y1:literal, $x2:literal, $y2:literal) => {
+        concat!(
+            "MBRIntersects(ST_Envelope(LineString(Point(",
             $x1,
             ", ",
             $y1,
@@ -215,89 +240,43 @@ macro_rules! candidates_in {
             $x2,
             ", ",
             $y2,
-            "))), s.location)
-               AND s.project_id = :project
-               AND (:admin OR s.published = 1 OR s.creator_id = :user)",
-            $check
+            "))), s.location) AND"
         )
     };
 }
 
-/// The condition that a candidate has its default localisation. Left out of the usual
-/// search (see [`nearest`]): MariaDB prepares and optimises a subquery on every execution,
-/// even one a constant condition switches off, which cost about a tenth of the search.
-macro_rules! localised_only {
-    () => {
-        " AND EXISTS(SELECT 1 FROM site_information i
-                     WHERE i.site_id = s.id AND i.lang_id = :dlang)"
-    };
-}
-
-/// The whole project, for small projects and searches that grew to the whole world.
-macro_rules! candidates_anywhere {
-    ($check:expr) => {
-        concat!(
-            "SELECT s.id, s.name, ST_X(s.location) AS x, ST_Y(s.location) AS y, s.image_id,
-                s.published, (:user IS NOT NULL AND s.creator_id <=> :user) AS own,
-                ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d
-         FROM sites s
-         WHERE s.project_id = :project
-           AND (:admin OR s.published = 1 OR s.creator_id = :user)",
-            $check
-        )
-    };
-}
-
-/// The `n` nearest candidates (a derived table) completed into site rows in one
-/// statement: localisation (requested language by id, default language), image and
-/// published-memory count. Every joined table depends on the candidates, so none is read
-/// before the R-tree. Columns 0–10 as [`site_from_row`], then id, distance and whether
-/// the default localisation exists. Unordered: sorting rows with TEXT columns would make
-/// MariaDB build an on-disk temporary table per statement; [`nearest`] sorts.
-macro_rules! nearest_sites {
-    ($nearest:expr) => {
-        concat!(
-            "SELECT t.name, IF(ri.site_id IS NULL, :dcode, :rcode),
-                    COALESCE(ri.name, di.name, t.name), COALESCE(ri.abstract, di.abstract),
-                    COALESCE(ri.description, di.description), t.x, t.y, img.file_name,
-                    (SELECT COUNT(*) FROM memories m WHERE m.site_id = t.id AND m.published = 1),
-                    t.published, t.own, t.id, t.d, di.site_id IS NOT NULL
-             FROM (",
-            $nearest,
-            ") t
-             LEFT JOIN site_information di ON di.site_id = t.id AND di.lang_id = :dlang
-             LEFT JOIN site_information ri ON ri.site_id = t.id AND ri.lang_id = :rlang
-             LEFT JOIN images img ON img.id = t.image_id"
-        )
-    };
-}
-
-/// The nearest statement for one rectangle, two (across ±180°) or the whole project.
-macro_rules! nearest_statements {
-    ($check:expr) => {
-        [
-            nearest_sites!(concat!(
-                candidates_in!(":x1", ":y1", ":x2", ":y2", $check),
-                " ORDER BY d, s.id LIMIT :n"
-            )),
-            nearest_sites!(concat!(
-                "SELECT * FROM ((",
-                candidates_in!(":x1", ":y1", ":x2", ":y2", $check),
-                ") UNION ALL (",
-                candidates_in!(":u1", ":v1", ":u2", ":v2", $check),
-                ")) u ORDER BY d, id LIMIT :n"
-            )),
-            nearest_sites!(concat!(
-                candidates_anywhere!($check),
-                " ORDER BY d, s.id LIMIT :n"
-            )),
-        ]
-    };
-}
-/// The usual search, without the localisation check.
-const NEAREST: [&str; 3] = nearest_statements!("");
-/// The search again when a candidate lacked its default localisation.
-const NEAREST_LOCALISED: [&str; 3] = nearest_statements!(localised_only!());
+/// The nearest statements for one rectangle, two (across ±180°) and the whole project.
+/// With one table's expression in `ORDER BY`, MariaDB sorts the R-tree candidates before
+/// the joins (no temporary table), and `LIMIT` stops the joins after `n` answers, so a
+/// candidate without its default localisation is passed over in the same statement.
+/// `STRAIGHT_JOIN` keeps that order.
+const NEAREST: [&str; 3] = [
+    concat!(
+        "SELECT STRAIGHT_JOIN ",
+        nearest_columns!(),
+        " FROM sites s FORCE INDEX (idx_sites_coordinate)",
+        nearest_joins!(in_rect!(":x1", ":y1", ":x2", ":y2")),
+        " ORDER BY d, s.id LIMIT :n"
+    ),
+    concat!(
+        "(SELECT STRAIGHT_JOIN ",
+        nearest_columns!(),
+        " FROM sites s FORCE INDEX (idx_sites_coordinate)",
+        nearest_joins!(in_rect!(":x1", ":y1", ":x2", ":y2")),
+        " ORDER BY d, s.id LIMIT :n) UNION ALL (SELECT STRAIGHT_JOIN ",
+        nearest_columns!(),
+        " FROM sites s FORCE INDEX (idx_sites_coordinate)",
+        nearest_joins!(in_rect!(":u1", ":v1", ":u2", ":v2")),
+        " ORDER BY d, s.id LIMIT :n)"
+    ),
+    concat!(
+        "SELECT STRAIGHT_JOIN ",
+        nearest_columns!(),
+        " FROM sites s",
+        nearest_joins!(""),
+        " ORDER BY d, s.id LIMIT :n"
+    ),
+];
 /// Public so that tests can `EXPLAIN` it.
 pub const NEAREST_ONE_RECT: &str = NEAREST[0];
 
@@ -326,12 +305,11 @@ pub struct Localisation {
     pub default: String,
 }
 
-/// A site found by the nearest search: `site` is `None` when the site lacks its default
-/// localisation (only seen by the search without the check).
+/// A site found by the nearest search, with its distance and id (the sort keys).
 struct Candidate {
     id: i32,
     distance: f64,
-    site: Option<Site>,
+    site: Site,
 }
 
 /// The `n` visible sites nearest to the point by `ST_Distance_Sphere`, nearest first (ties
@@ -340,9 +318,7 @@ struct Candidate {
 /// starts from this project's density (learnt from earlier searches) and grows (at least
 /// doubling) until it holds `n` sites; then the n-th distance bounds where the true
 /// nearest can be, and if that circle reaches past the rectangle, its enclosing rectangle
-/// is searched once more. Sites without their default localisation are never listed:
-/// the first search does not check for it (almost every site has it); if one of its
-/// answers lacks it, the search runs again with the check.
+/// is searched once more. Sites without their default localisation are never listed.
 pub async fn nearest(
     q: &mut impl Queryable,
     project: &ProjectAccess,
@@ -350,27 +326,10 @@ pub async fn nearest(
     near: Near,
     lang: &Localisation,
 ) -> Result<Vec<Site>, ApiError> {
-    if near.n == 0 {
+    let Near { lat, lon, n } = near;
+    if n == 0 {
         return Ok(Vec::new());
     }
-    let mut found = nearest_search(q, project, viewer, near, lang, false).await?;
-    if found.iter().any(|c| c.site.is_none()) {
-        found = nearest_search(q, project, viewer, near, lang, true).await?;
-    }
-    found.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
-    Ok(found.into_iter().filter_map(|c| c.site).collect())
-}
-
-/// One run of the search of [`nearest`], with the localisation check or without.
-async fn nearest_search(
-    q: &mut impl Queryable,
-    project: &ProjectAccess,
-    viewer: Viewer,
-    near: Near,
-    lang: &Localisation,
-    need_info: bool,
-) -> Result<Vec<Candidate>, ApiError> {
-    let Near { lat, lon, n } = near;
     let base = || {
         params! {
             "lat" => lat, "lon" => lon, "dlang" => project.default_language_id,
@@ -381,6 +340,7 @@ async fn nearest_search(
             "rlang" => lang.requested_id.filter(|id| *id != project.default_language_id),
         }
     };
+    let found = |c: Vec<Candidate>| Ok(c.into_iter().map(|c| c.site).collect());
     // Start from the radius that this project's density suggests for n sites, so that
     // one R-tree read usually suffices.
     let mut theta = density_hint(project.id)
@@ -390,20 +350,20 @@ async fn nearest_search(
     let mut counted = false;
     loop {
         let rects = enclosing_rects(lat, lon, theta);
-        let found = search(q, rects.as_deref(), need_info, base()).await?;
-        if found.len() as u64 >= u64::from(n) || rects.is_none() {
-            let nth = found.iter().map(|c| c.distance).fold(0.0, f64::max);
+        let candidates = search(q, rects.as_deref(), n, base()).await?;
+        if candidates.len() as u64 >= u64::from(n) || rects.is_none() {
+            let nth = candidates.last().map_or(0.0, |c| c.distance);
             let needed = nth / EARTH_RADIUS_M;
-            if found.len() as u64 >= u64::from(n) {
+            if candidates.len() as u64 >= u64::from(n) {
                 record_density(project.id, needed * needed / f64::from(n));
             }
             if needed <= theta || rects.is_none() {
-                return Ok(found);
+                return found(candidates);
             }
             // The n-th candidate is farther than the rectangle's inscribed circle: a
             // nearer site may lie outside the rectangle. Search the enclosing one.
             let rects = enclosing_rects(lat, lon, needed);
-            return search(q, rects.as_deref(), need_info, base()).await;
+            return found(search(q, rects.as_deref(), n, base()).await?);
         }
         if !counted {
             // A project with at most n visible sites: all of them, without growing the
@@ -415,11 +375,11 @@ async fn nearest_search(
             }
             let total: Option<i64> = q.exec_first(COUNT_UP_TO, count_params).await?;
             if total.unwrap_or(0) <= i64::from(n) {
-                return search(q, None, need_info, base()).await;
+                return found(search(q, None, n, base()).await?);
             }
         }
         // Grow by the expected area still missing (sites per area), at least doubling.
-        let k = found.len() as f64;
+        let k = candidates.len() as f64;
         let factor = if k == 0.0 {
             4.0
         } else {
@@ -429,22 +389,18 @@ async fn nearest_search(
     }
 }
 
-/// Runs one nearest statement.
+/// Runs one nearest statement: the at most `n` nearest answers in `rects` (`None`: the
+/// whole project), nearest first.
 async fn search(
     q: &mut impl Queryable,
     rects: Option<&[Rect]>,
-    need_info: bool,
+    n: u32,
     mut params: mysql_async::Params,
 ) -> Result<Vec<Candidate>, ApiError> {
-    let statements = if need_info {
-        &NEAREST_LOCALISED
-    } else {
-        &NEAREST
-    };
     let sql = match rects {
-        Some([_]) => statements[0],
-        Some(_) => statements[1],
-        None => statements[2],
+        Some([_]) => NEAREST[0],
+        Some(_) => NEAREST[1],
+        None => NEAREST[2],
     };
     if let (mysql_async::Params::Named(map), Some(rects)) = (&mut params, rects) {
         for (rect, names) in rects
@@ -457,15 +413,19 @@ async fn search(
         }
     }
     let rows: Vec<Row> = q.exec(sql, params).await?;
-    rows.into_iter()
+    let mut candidates = rows
+        .into_iter()
         .map(|mut row| {
             let id = col(&mut row, 11)?;
             let distance = col(&mut row, 12)?;
-            let localised: bool = col(&mut row, 13)?;
-            let site = localised.then(|| site_from_row(row)).transpose()?;
+            let site = site_from_row(row)?;
             Ok(Candidate { id, distance, site })
         })
-        .collect()
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    // Two rectangles give up to n answers each.
+    candidates.sort_by(|a, b| a.distance.total_cmp(&b.distance).then(a.id.cmp(&b.id)));
+    candidates.truncate(n as usize);
+    Ok(candidates)
 }
 
 /// A site as the access checks see it.

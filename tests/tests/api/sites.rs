@@ -738,48 +738,55 @@ async fn nearest_reads_the_spatial_index() {
     let p = published_project(&app, &[]).await;
     site_at(&app, &p, true, None, 60.0, 25.0).await;
     let mut c = app.db().await;
-    let rows: Vec<mysql_async::Row> = c
-        .exec(
-            format!("EXPLAIN {}", muistot::repos::sites::NEAREST_ONE_RECT),
-            mysql_async::params! {
-                "lat" => 60.0, "lon" => 25.0, "dlang" => 1, "project" => 1, "admin" => false,
-                "user" => None::<i32>, "n" => 20, "x1" => 24.9, "y1" => 59.9, "x2" => 25.1,
-                "y2" => 60.1, "dcode" => "fi", "rcode" => "en",
-                "rlang" => 2,
-            },
-        )
-        .await
-        .unwrap();
-    let plan: Vec<(String, String, Option<String>, String)> = rows
-        .into_iter()
-        .map(|mut r| {
-            (
-                r.take("select_type").unwrap(),
-                r.take("table").unwrap(),
-                r.take("key").unwrap(),
-                r.take("type").unwrap(),
+    // The requested language other than the default (its id), and the same or unknown.
+    for rlang in [Some(2), None] {
+        let rows: Vec<mysql_async::Row> = c
+            .exec(
+                format!("EXPLAIN {}", muistot::repos::sites::NEAREST_ONE_RECT),
+                mysql_async::params! {
+                    "lat" => 60.0, "lon" => 25.0, "dlang" => 1, "project" => 1,
+                    "admin" => false, "user" => None::<i32>, "n" => 20, "x1" => 24.9,
+                    "y1" => 59.9, "x2" => 25.1, "y2" => 60.1, "dcode" => "fi", "rcode" => "en",
+                    "rlang" => rlang,
+                },
             )
-        })
-        .collect();
-    // The statement starts with the candidates (a derived table) …
-    assert!(plan[0].1.starts_with("<derived"), "{plan:?}");
-    // … which are read through the R-tree …
-    let derived: Vec<_> = plan.iter().filter(|r| r.0 == "DERIVED").collect();
-    assert_eq!(
-        (
-            derived[0].1.as_str(),
-            derived[0].2.as_deref(),
-            derived[0].3.as_str()
-        ),
-        ("s", Some("idx_sites_coordinate"), "range"),
-        "{plan:?}"
-    );
-    // … and no table is read by a constant while the statement is optimised, which would
-    // come before the R-tree (MDEV-26123, error 1207).
-    assert!(
-        plan.iter().all(|r| r.3 != "const" && r.3 != "system"),
-        "{plan:?}"
-    );
+            .await
+            .unwrap();
+        let plan: Vec<(String, Option<String>, String, String)> = rows
+            .into_iter()
+            .map(|mut r| {
+                (
+                    r.take("table").unwrap(),
+                    r.take("key").unwrap(),
+                    r.take("type").unwrap(),
+                    r.take::<Option<String>, _>("Extra")
+                        .unwrap()
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        // The sites are read first, through the R-tree, and sorted by themselves (no
+        // temporary table) before the joins (with no requested language, `ri` is a
+        // constant without a key: it cannot match and is not read) …
+        let (table, key, kind, extra) = plan.iter().find(|r| r.1.is_some()).unwrap();
+        assert_eq!(
+            (table.as_str(), key.as_deref(), kind.as_str()),
+            ("s", Some("idx_sites_coordinate"), "range"),
+            "{plan:?}"
+        );
+        assert!(extra.contains("Using filesort"), "{plan:?}");
+        assert!(
+            plan.iter().all(|r| !r.3.contains("Using temporary")),
+            "{plan:?}"
+        );
+        // … and no table is read by a constant while the statement is optimised, which
+        // would come before the R-tree (MDEV-26123, error 1207).
+        assert!(
+            plan.iter()
+                .all(|r| r.1.is_none() || (r.2 != "const" && r.2 != "system")),
+            "{plan:?}"
+        );
+    }
 }
 
 /// The one-statement nearest search localises like a site read and never lists a site
