@@ -1,4 +1,4 @@
-//! Parameters that many operations share (`params(ProjectPath, ContentLanguage)`), with
+//! Parameters that many operations share (`params(ProjectPath, SitePath, ContentLanguage)`), with
 //! the constraints of API.md §0.3. Documentation only: the handlers parse the raw values
 //! with the rules of `validation` and report violations as 422.
 #![allow(dead_code)]
@@ -17,6 +17,38 @@ pub struct ProjectPath {
         example = "demo-project"
     )]
     project: String,
+}
+
+/// `{site}`: a SID; with [`ProjectPath`] before it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SitePath {
+    /// Site id (SID): 4–250 of `A-Z a-z 0-9 - _`
+    #[param(
+        pattern = "^[a-zA-Z0-9_-]+$",
+        min_length = 4,
+        max_length = 250,
+        example = "demo-site"
+    )]
+    site: String,
+}
+
+/// `{memory}`: a memory's numeric id; with [`ProjectPath`] and [`SitePath`] before it.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct MemoryPath {
+    /// Memory id
+    #[param(minimum = 1, example = 1)]
+    memory: i64,
+}
+
+/// `{comment}`: a comment's numeric id; after the memory's path parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct CommentPath {
+    /// Comment id
+    #[param(minimum = 1, example = 1)]
+    comment: i64,
 }
 
 /// `Accept-Language` of the resource groups' reads (§0.4).

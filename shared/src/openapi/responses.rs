@@ -48,6 +48,13 @@ response_set! {
     TooLarge => [("413", "TooLarge")];
     /// 406: no supported language, or the content has no text in the default language.
     NotLocalized => [("406", "NotLocalized")];
+    /// 404 of the content groups: a named parent or the entity itself is missing or
+    /// hidden from the caller (the two are not told apart).
+    NotFound => [("404", "NotFound")];
+    /// 403: the generic refusal, which names no privilege the caller has elsewhere (B23).
+    NoPrivileges => [("403", "NoPrivileges")];
+    /// 400: an uploaded image that is neither a JPEG nor a PNG.
+    BadImage => [("400", "BadImage")];
     /// 201 with `Location`.
     Created => [("201", "Created")];
     /// 204 with `Location`.
@@ -130,6 +137,30 @@ pub fn components() -> Vec<(&'static str, Response)> {
                  methods), or the language is not enabled, or the content has no text in its \
                  default language",
                 json!({"error": {"code": 406, "message": "Can not localize"}}),
+            )
+            .build(),
+        ),
+        (
+            "NotFound",
+            error(
+                "No such project, site, memory or comment, or not visible to the caller",
+                json!({"error": {"code": 404, "message": "Site not found"}}),
+            )
+            .build(),
+        ),
+        (
+            "NoPrivileges",
+            error(
+                "The caller may not do this here (or the project takes posts from its admins only); the message names no other privilege",
+                json!({"error": {"code": 403, "message": "Not enough privileges"}}),
+            )
+            .build(),
+        ),
+        (
+            "BadImage",
+            error(
+                "`image` is not base64 of a JPEG or PNG",
+                json!({"error": {"code": 400, "message": "Bad image"}}),
             )
             .build(),
         ),

@@ -2,10 +2,10 @@
 
 use axum::{extract::State, routing::post, Router};
 
-use crate::openapi::responses::{Always, Invalid, TooLarge};
+use crate::openapi::responses::{Always, Invalid, NoPrivileges, NotFound, NotModified, TooLarge};
 use crate::{
     auth::MaybeUser,
-    error::{ApiResult, ErrorEnvelope},
+    error::ApiResult,
     http::{ApiJson, Reply},
     models::{info::invalid, publish::PublishIn},
     repos::{publish, Viewer},
@@ -22,10 +22,7 @@ pub fn router() -> Router<AppState> {
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The flag changed"),
-        (status = 304, description = "Nothing changed"),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, TooLarge, Invalid
+        NotModified, NoPrivileges, NotFound, Always, TooLarge, Invalid
     ))]
 /// 204 when the flag changed, 304 when it already had the requested value. No language
 /// negotiation here (§0.4).

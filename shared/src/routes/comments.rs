@@ -7,10 +7,15 @@ use super::{
     projects::{project_id, Items},
     sites::site_id,
 };
-use crate::openapi::responses::{Always, Invalid, NotLocalized, TooLarge};
+use crate::openapi::{
+    params::{AcceptLanguage, CommentPath, ContentLanguage, MemoryPath, ProjectPath, SitePath},
+    responses::{
+        Always, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized, TooLarge,
+    },
+};
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult, ErrorEnvelope},
+    error::{ApiError, ApiResult},
     http::{ApiJson, ApiPath, BaseUrl, Reply, RequestLang},
     models::{
         comment::{Comment, CommentIn},
@@ -64,11 +69,10 @@ impl Parents {
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_list",
     summary = "Comments of a memory",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, AcceptLanguage),
     responses(
         (status = 200, description = "The comments the caller may see", body = CommentList),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        NotFound, Always, NotLocalized, Invalid
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -94,11 +98,10 @@ async fn list(
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_read",
     summary = "One comment",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, AcceptLanguage),
     responses(
         (status = 200, description = "The comment", body = Comment),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        NotFound, Always, NotLocalized, Invalid
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -129,16 +132,11 @@ async fn read(
 
 #[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_create",
     summary = "Comment a memory",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
     request_body = CommentIn,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `Location` is the new resource"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        Created, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -176,16 +174,11 @@ async fn create(
 
 #[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_modify",
     summary = "Change a comment (its author; back to review unless auto-publish)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
     request_body = CommentIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        Changed, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn modify(
     State(state): State<AppState>,
@@ -229,13 +222,10 @@ async fn modify(
 
 #[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_remove",
     summary = "Delete a comment (its author, admins)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("comment" = i64, Path, description = "Comment id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        Changed, NoPrivileges, NotFound, Always, NotLocalized, Invalid
     ))]
 /// Hard delete: the author, the project's admins and superusers.
 async fn remove(

@@ -6,10 +6,16 @@ use super::{
     projects::{project_id, Items},
     sites::site_id,
 };
-use crate::openapi::responses::{Always, Invalid, NotLocalized, TooLarge};
+use crate::openapi::{
+    params::{AcceptLanguage, ContentLanguage, MemoryPath, ProjectPath, SitePath},
+    responses::{
+        Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
+        NotModified, TooLarge,
+    },
+};
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult, ErrorEnvelope},
+    error::{ApiError, ApiResult},
     http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
     models::{
         info::invalid,
@@ -64,11 +70,10 @@ fn collection(raw_project: &str, raw_site: &str) -> ApiResult<(EntityId, EntityI
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_list",
     summary = "Memories of a site, optionally with comments",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_comments" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath, SitePath, ("include_comments" = Option<bool>, Query), AcceptLanguage),
     responses(
         (status = 200, description = "The memories the caller may see", body = MemoryList),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        NotFound, Always, NotLocalized, Invalid
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -97,11 +102,10 @@ async fn list(
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_read",
     summary = "One memory",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("include_comments" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, ("include_comments" = Option<bool>, Query), AcceptLanguage),
     responses(
         (status = 200, description = "The memory", body = Memory),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        NotFound, Always, NotLocalized, Invalid
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -137,16 +141,11 @@ async fn read(
 
 #[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_create",
     summary = "Post a memory",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, ContentLanguage),
     request_body = NewMemoryIn,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `Location` is the new resource"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        Created, BadImage, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -189,17 +188,11 @@ async fn create(
 
 #[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_modify",
     summary = "Change a memory (its author)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
     request_body = ModifiedMemoryIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 304, description = "Nothing changed"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        Changed, NotModified, BadImage, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn modify(
     State(state): State<AppState>,
@@ -252,13 +245,10 @@ async fn modify(
 
 #[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_remove",
     summary = "Delete a memory (soft; its author, admins)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("memory" = i64, Path, description = "Memory id", minimum = 1), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        Changed, NoPrivileges, NotFound, Always, NotLocalized, Invalid
     ))]
 /// Soft delete: the author, the project's admins and superusers.
 async fn remove(

@@ -7,7 +7,13 @@ use axum::{
 };
 
 use super::projects::{project_id, Items};
-use crate::openapi::responses::{Always, Invalid, NotLocalized, TooLarge};
+use crate::openapi::{
+    params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
+    responses::{
+        Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
+        NotModified, TooLarge,
+    },
+};
 use crate::{
     auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope},
@@ -79,12 +85,11 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
 
 #[utoipa::path(get, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_list",
     summary = "Sites of a project, or the n nearest to lat/lon",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon)"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath, ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon)"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), AcceptLanguage),
     responses(
         (status = 200, description = "The sites the caller may see", body = SiteList),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        (status = 400, description = "`n` is negative", body = ErrorEnvelope),
+        NotFound, Always, NotLocalized, Invalid
     ))]
 async fn list(
     State(state): State<AppState>,
@@ -122,11 +127,10 @@ async fn list(
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_read",
     summary = "One site, optionally with its memories (explicit nulls)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("include_memories" = Option<bool>, Query), ("Accept-Language" = Option<String>, Header, description = "Language of the texts: fi, en or se")),
+    params(ProjectPath, SitePath, ("include_memories" = Option<bool>, Query), AcceptLanguage),
     responses(
         (status = 200, description = "The site", body = SiteAll),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        NotFound, Always, NotLocalized, Invalid
     ))]
 async fn read(
     State(state): State<AppState>,
@@ -170,16 +174,12 @@ async fn supported_lang(
 
 #[utoipa::path(post, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_create",
     summary = "Create a site",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, ContentLanguage),
     request_body = NewSiteIn,
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created; `Location` is the new resource"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        (status = 409, description = "A site with this id exists", body = ErrorEnvelope),
+        Created, BadImage, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
@@ -254,17 +254,11 @@ fn require_editor(
 
 #[utoipa::path(patch, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_modify",
     summary = "Change a site (its creator, admins)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, ContentLanguage),
     request_body = ModifiedSiteIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 304, description = "Nothing changed"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        Changed, NotModified, BadImage, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn modify(
     State(state): State<AppState>,
@@ -313,13 +307,10 @@ async fn modify(
 
 #[utoipa::path(delete, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_remove",
     summary = "Unpublish a site (admins)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, ContentLanguage),
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        Always, NotLocalized, Invalid
+        Changed, NoPrivileges, NotFound, Always, NotLocalized, Invalid
     ))]
 /// Soft delete (unpublish): the project's admins and superusers only (B14 kept).
 async fn remove(
@@ -348,16 +339,11 @@ async fn remove(
 
 #[utoipa::path(put, path = "/projects/{project}/sites/{site}/localize", tag = "sites", operation_id = "sites_localize",
     summary = "Add or replace a localisation (its creator, admins)",
-    params(("project" = String, Path, description = "Project id (PID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("site" = String, Path, description = "Site id (SID)", pattern = "^[a-zA-Z0-9-_]+$", min_length = 4, max_length = 250), ("Content-Language" = Option<String>, Header, description = "fi, en or se")),
+    params(ProjectPath, SitePath, ContentLanguage),
     request_body = InfoIn,
     security(("bearer" = [])),
     responses(
-        (status = 204, description = "Changed; `Location` names the resource (or, for a delete, its collection)"),
-        (status = 400, description = "Bad request (negative n, bad image)", body = ErrorEnvelope),
-        (status = 403, description = "Not enough privileges", body = ErrorEnvelope),
-        (status = 404, description = "Not found or not visible to the caller", body = ErrorEnvelope),
-        (status = 409, description = "Conflict", body = ErrorEnvelope),
-        Always, NotLocalized, TooLarge, Invalid
+        Changed, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn localize(
     State(state): State<AppState>,

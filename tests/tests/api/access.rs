@@ -76,6 +76,29 @@ fn expected(op: Op, caller: Caller, published: bool) -> u16 {
     }
 }
 
+/// The operation as the OpenAPI document names it: method and path template.
+fn documented_as(op: Op) -> (&'static str, &'static str) {
+    const SITE: &str = "/projects/{project}/sites/{site}";
+    const MEMORY: &str = "/projects/{project}/sites/{site}/memories/{memory}";
+    const COMMENT: &str = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}";
+    match op {
+        SiteCreate => ("post", "/projects/{project}/sites"),
+        SitePatch => ("patch", SITE),
+        SiteDelete => ("delete", SITE),
+        SiteLocalize => ("put", "/projects/{project}/sites/{site}/localize"),
+        MemoryCreate => ("post", "/projects/{project}/sites/{site}/memories"),
+        MemoryPatch => ("patch", MEMORY),
+        MemoryDelete => ("delete", MEMORY),
+        CommentCreate => (
+            "post",
+            "/projects/{project}/sites/{site}/memories/{memory}/comments",
+        ),
+        CommentPatch => ("patch", COMMENT),
+        CommentDelete => ("delete", COMMENT),
+        PublishSite | PublishMemory => ("post", "/admin/publish"),
+    }
+}
+
 struct Tokens {
     user: String,
     author: (i32, String),
@@ -204,6 +227,8 @@ async fn access_matrix() {
         PublishSite,
         PublishMemory,
     ];
+    // Every status of the matrix must be one the OpenAPI document lists for the operation.
+    let doc = app.get("/openapi.json", None).await.json();
     let mut failures = Vec::new();
     let mut cells = 0;
     for op in ops {
@@ -212,6 +237,12 @@ async fn access_matrix() {
                 let want = expected(op, caller, published);
                 let got = run(&app, &t, op, caller, published).await;
                 cells += 1;
+                let (method, path) = documented_as(op);
+                if doc["paths"][path][method]["responses"][got.to_string()].is_null() {
+                    failures.push(format!(
+                        "{op:?}: {got} is not documented for {method} {path}"
+                    ));
+                }
                 if got != want {
                     failures.push(format!(
                         "{op:?} by {caller:?} on {} target: got {got}, want {want}",
