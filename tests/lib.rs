@@ -51,10 +51,10 @@ pub fn database_url() -> &'static str {
                 .unwrap();
             rt.block_on(async {
                 drop_stale_databases().await;
-                db::create_database(&u)
+                db::create_database(&u, None)
                     .await
                     .expect("create the test database");
-                let pool = Db::new(&u, Duration::from_secs(10)).unwrap();
+                let pool = Db::new(&u, None, Duration::from_secs(10)).unwrap();
                 db::migrate(&pool).await.expect("apply migrations");
                 pool.pool().clone().disconnect().await.unwrap();
             })

@@ -63,6 +63,9 @@ pub struct Config {
     pub bind: String,
     /// Contains the database password: never log it.
     pub database_url: Secret,
+    /// `MUISTOT_DATABASE_CA`: root certificates (PEM) the database's TLS certificate must
+    /// chain to; when set, every database connection uses TLS (see `db::connect_opts`).
+    pub database_ca: Option<PathBuf>,
     pub sessions: SessionsConfig,
     pub session_lifetime_secs: u64,
     pub mail: MailConfig,
@@ -117,6 +120,11 @@ impl Config {
         }
         mysql_async::Opts::from_url(&database_url)
             .map_err(|_| err("MUISTOT_DATABASE_URL", "not a valid mysql:// URL"))?;
+
+        let database_ca = get("MUISTOT_DATABASE_CA").map(PathBuf::from);
+        if let Some(path) = &database_ca {
+            check_pem_certificates(path).map_err(|reason| err("MUISTOT_DATABASE_CA", reason))?;
+        }
 
         let sessions = match get("MUISTOT_SESSIONS").as_deref() {
             None => SessionsConfig::Redis("redis://127.0.0.1:6379/0".into()),
@@ -196,6 +204,7 @@ impl Config {
         Ok(Self {
             bind: get("MUISTOT_BIND").unwrap_or_else(|| "127.0.0.1:5600".into()),
             database_url: Secret::new(database_url),
+            database_ca,
             sessions,
             session_lifetime_secs: session_lifetime_secs as u64,
             mail,
@@ -232,6 +241,17 @@ impl Config {
             },
         })
     }
+}
+
+/// A readable file with at least one PEM certificate: caught at start-up rather than at
+/// the first connection.
+fn check_pem_certificates(path: &std::path::Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(())
 }
 
 fn parse_num(v: Option<String>, var: &'static str, default: i64) -> Result<i64, ConfigError> {
@@ -311,6 +331,25 @@ mod tests {
             }
         );
         assert_eq!(c.mail, MailConfig::Ses);
+    }
+
+    #[test]
+    fn database_ca_must_hold_a_certificate() {
+        let e = cfg(&[("MUISTOT_DATABASE_CA", "/nonexistent/ca.pem")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_DATABASE_CA");
+        let path = std::env::temp_dir().join(format!("muistot-ca-{}.pem", std::process::id()));
+        std::fs::write(&path, "not a certificate").unwrap();
+        let e = cfg(&[("MUISTOT_DATABASE_CA", path.to_str().unwrap())]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_DATABASE_CA");
+        std::fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let c = cfg(&[("MUISTOT_DATABASE_CA", path.to_str().unwrap())]).unwrap();
+        assert_eq!(c.database_ca.as_deref(), Some(path.as_path()));
+        std::fs::remove_file(&path).ok();
+        assert_eq!(cfg(&[]).unwrap().database_ca, None);
     }
 
     #[test]

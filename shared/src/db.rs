@@ -1,11 +1,37 @@
 //! The MariaDB pool, error classification and the migration runner.
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
 use mysql_async::{prelude::*, Conn, OptsBuilder, Pool, PoolConstraints, PoolOpts, TxOpts};
 
 use crate::error::ApiError;
 use crate::repos::languages::LanguageCache;
+
+/// The connection options of `url`. With `ca` (a PEM file of root certificates, such
+/// as the RDS CA bundle), every connection uses TLS and the server's certificate must
+/// chain to one of those roots and name the URL's host; the web PKI roots are not
+/// trusted then. Without it, the URL's own `require_ssl`/`verify_ca` settings apply.
+pub fn connect_opts(url: &str, ca: Option<&Path>) -> Result<OptsBuilder, mysql_async::Error> {
+    let opts = mysql_async::Opts::from_url(url)?;
+    if ca.is_some() || opts.ssl_opts().is_some() {
+        // mysql_async builds its TLS client on rustls's process-wide provider, which rustls
+        // cannot choose by itself when, as here, both ring and aws-lc-rs are linked (the
+        // AWS SDK brings the latter): the first TLS connection would panic. Installing
+        // one is idempotent; an earlier choice stays.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    let ssl = match ca {
+        Some(ca) => Some(
+            opts.ssl_opts()
+                .cloned()
+                .unwrap_or_default()
+                .with_root_certs(vec![ca.to_path_buf().into()])
+                .with_disable_built_in_roots(true),
+        ),
+        None => opts.ssl_opts().cloned(),
+    };
+    Ok(OptsBuilder::from_opts(opts).ssl_opts(ssl))
+}
 
 /// The pool plus the timeout every checkout obeys; cheap to clone.
 #[derive(Clone)]
@@ -20,9 +46,13 @@ pub type Tx = mysql_async::Transaction<'static>;
 impl Db {
     /// Builds the pool once per process (Lambda cold start or local server start).
     /// Connections are opened lazily; call [`Db::ping`] to open one during init.
-    pub fn new(url: &str, timeout: Duration) -> Result<Self, mysql_async::Error> {
-        let opts = mysql_async::Opts::from_url(url)?;
-        let builder = OptsBuilder::from_opts(opts)
+    /// With `ca`, see [`connect_opts`].
+    pub fn new(
+        url: &str,
+        ca: Option<&Path>,
+        timeout: Duration,
+    ) -> Result<Self, mysql_async::Error> {
+        let builder = connect_opts(url, ca)?
             // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed:
             // publish answers 204 vs 304 from that (SCHEMA.md §0).
             .client_found_rows(false)
@@ -149,13 +179,12 @@ fn statements(sql: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Creates the database named in `url` if it does not exist (local runs and tests).
-pub async fn create_database(url: &str) -> Result<(), mysql_async::Error> {
-    let opts = mysql_async::Opts::from_url(url)?;
-    let name = opts
+pub async fn create_database(url: &str, ca: Option<&Path>) -> Result<(), mysql_async::Error> {
+    let name = mysql_async::Opts::from_url(url)?
         .db_name()
         .ok_or_else(|| mysql_async::Error::Other("the database URL names no database".into()))?
         .to_string();
-    let mut conn = Conn::new(OptsBuilder::from_opts(opts).db_name(None::<String>)).await?;
+    let mut conn = Conn::new(connect_opts(url, ca)?.db_name(None::<String>)).await?;
     let quoted = name.replace('`', "``");
     conn.query_drop(format!(
         "CREATE DATABASE IF NOT EXISTS `{quoted}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"

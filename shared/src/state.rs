@@ -42,8 +42,12 @@ impl AppState {
     /// each so the first request does not pay for the handshakes.
     pub async fn build(config: Config) -> Result<Self, InitError> {
         let timeout = Duration::from_secs(config.io_timeout_secs.max(1));
-        let db = Db::new(config.database_url.expose(), timeout)
-            .map_err(|e| InitError::Database(e.to_string()))?;
+        let db = Db::new(
+            config.database_url.expose(),
+            config.database_ca.as_deref(),
+            timeout,
+        )
+        .map_err(|e| InitError::Database(e.to_string()))?;
         if let Err(e) = db.ping().await {
             // Not fatal: the pool reconnects when the database comes back.
             tracing::warn!(error = %e, "database not reachable at start-up");

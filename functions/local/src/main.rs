@@ -24,10 +24,15 @@ async fn main() -> ExitCode {
 async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let url = config.database_url.expose().to_string();
-    db::create_database(&url)
+    db::create_database(&url, config.database_ca.as_deref())
         .await
         .map_err(|e| format!("MUISTOT_DATABASE_URL: cannot create the database: {e}"))?;
-    let pool = Db::new(&url, std::time::Duration::from_secs(10)).map_err(|e| e.to_string())?;
+    let pool = Db::new(
+        &url,
+        config.database_ca.as_deref(),
+        std::time::Duration::from_secs(10),
+    )
+    .map_err(|e| e.to_string())?;
     db::migrate(&pool)
         .await
         .map_err(|e| format!("migrations failed: {e:?}"))?;

@@ -79,12 +79,12 @@ async fn run(order: &Order) -> Result<Value, String> {
     // Name the target without the password.
     let target = describe(url);
     if order.create_database {
-        db::create_database(url)
+        db::create_database(url, config.database_ca.as_deref())
             .await
             .map_err(|e| format!("cannot create the database {target}: {e}"))?;
     }
-    let pool =
-        Db::new(url, Duration::from_secs(30)).map_err(|e| format!("MUISTOT_DATABASE_URL: {e}"))?;
+    let pool = Db::new(url, config.database_ca.as_deref(), Duration::from_secs(30))
+        .map_err(|e| format!("MUISTOT_DATABASE_URL: {e}"))?;
     let started = std::time::Instant::now();
     let result = db::migrate(&pool).await;
     pool.pool().clone().disconnect().await.ok();

@@ -396,8 +396,12 @@ mod route_table_tests {
     /// quick 503 (nothing listens on port 1), which is all the probe needs.
     pub(super) fn offline_state() -> AppState {
         let config = Config::from_lookup(|_| None).expect("default configuration");
-        let db = Db::new("mysql://root@127.0.0.1:1/none", Duration::from_secs(1))
-            .expect("a pool is built lazily");
+        let db = Db::new(
+            "mysql://root@127.0.0.1:1/none",
+            None,
+            Duration::from_secs(1),
+        )
+        .expect("a pool is built lazily");
         AppState::from_parts(
             config,
             db,

@@ -5,6 +5,7 @@ mod admin;
 mod comments;
 mod common;
 mod concurrency;
+mod database_tls;
 mod faults;
 mod fixtures;
 mod fuzz_findings;

@@ -14,8 +14,8 @@ async fn fresh() -> (String, Db) {
         &uuid::Uuid::new_v4().simple().to_string()[..8]
     );
     let url = format!("{}/{}", mysql_base(), name);
-    db::create_database(&url).await.unwrap();
-    let pool = Db::new(&url, Duration::from_secs(10)).unwrap();
+    db::create_database(&url, None).await.unwrap();
+    let pool = Db::new(&url, None, Duration::from_secs(10)).unwrap();
     (url, pool)
 }
 

@@ -320,8 +320,10 @@ fn events_database_url() -> &'static str {
                 .build()
                 .expect("runtime");
             rt.block_on(async {
-                db::create_database(&u).await.expect("create events db");
-                let pool = Db::new(&u, Duration::from_secs(10)).expect("pool");
+                db::create_database(&u, None)
+                    .await
+                    .expect("create events db");
+                let pool = Db::new(&u, None, Duration::from_secs(10)).expect("pool");
                 db::migrate(&pool).await.expect("migrate events db");
                 pool.pool().clone().disconnect().await.expect("disconnect");
             })
@@ -692,6 +694,16 @@ fn environment_api_and_storage_follow_the_design() {
         url.starts_with("mysql://${DatabaseUser}:{{resolve:secretsmanager:${DatabaseSecret}:"),
         "the password must come from Secrets Manager, not the template: {url}"
     );
+    // The database's CA bundle, when given, from a layer; unset otherwise.
+    // (`!If [condition, then, else]` reads as that list.)
+    let ca = &env["MUISTOT_DATABASE_CA"];
+    assert_eq!(
+        (ca[0].as_str(), ca[1].as_str()),
+        (Some("HasDatabaseCa"), Some("DatabaseCaFile"))
+    );
+    let layers = &t.doc["Globals"]["Function"]["Layers"];
+    assert_eq!(layers[0].as_str(), Some("HasDatabaseCaLayer"));
+    assert_eq!(layers[1][0].as_str(), Some("DatabaseCaLayer"));
     // Functions in the VPC only when subnets are given.
     assert!(t.doc["Globals"]["Function"]["VpcConfig"].as_vec().is_some());
 
