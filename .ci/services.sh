@@ -37,6 +37,13 @@ if ! mariadb_up >/dev/null 2>&1; then
   wait_for "MariaDB" mariadb_up
 fi
 
+# The database TLS test (tests/tests/api/database_tls.rs) starts a private MariaDB with a
+# certificate it makes: it needs these programs beside the running server.
+if ! command -v openssl >/dev/null 2>&1; then apt_install openssl; fi
+if ! command -v mariadb-install-db >/dev/null 2>&1 && [ ! -x /usr/bin/mariadb-install-db ]; then
+  apt_install mariadb-server
+fi
+
 redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG; }
 if ! redis_up >/dev/null 2>&1; then
   if ! command -v redis-server >/dev/null 2>&1; then

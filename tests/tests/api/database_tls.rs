@@ -25,7 +25,7 @@ impl TlsMariaDb {
         make_ca(d, "ca", "muistot test CA");
         make_ca(d, "other-ca", "another CA");
         make_server_cert(d);
-        run(Command::new("mariadb-install-db")
+        run(Command::new(program("mariadb-install-db"))
             .arg("--no-defaults")
             .arg(format!("--datadir={}", d.join("data").display()))
             .args(["--user=root", "--skip-test-db"]));
@@ -35,7 +35,7 @@ impl TlsMariaDb {
             .unwrap()
             .port();
         let file = |name: &str| d.join(name).display().to_string();
-        let server = Command::new("mariadbd")
+        let server = Command::new(program("mariadbd"))
             .arg("--no-defaults")
             .arg(format!("--datadir={}", file("data")))
             .arg(format!("--port={port}"))
@@ -87,6 +87,16 @@ impl Drop for TlsMariaDb {
         self.server.kill().ok();
         self.server.wait().ok();
     }
+}
+
+/// A MariaDB program: on `PATH`, or where Debian installs it (`/usr/sbin` is not on every
+/// user's `PATH`).
+fn program(name: &str) -> PathBuf {
+    ["/usr/sbin", "/usr/bin"]
+        .iter()
+        .map(|dir| Path::new(dir).join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from(name))
 }
 
 fn run(cmd: &mut Command) {
