@@ -2,6 +2,7 @@
 //! at start-up from `MUISTOT_MAIL`: SES v2 in AWS, an outbox folder of `.eml` files
 //! locally, or only a log line. Tokens are never logged.
 
+mod link;
 mod outbox;
 mod ses;
 mod templates;
@@ -10,9 +11,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+pub use link::{link_user, login_link};
 pub use outbox::OutboxMailer;
 pub use ses::SesMailer;
-pub use templates::{login_link, Lang};
+pub use templates::Lang;
 
 use crate::{
     config::{Config, MailConfig},

@@ -35,18 +35,6 @@ impl Lang {
     }
 }
 
-/// `<login_url>#email-login:user=…&token=…&verified=0|1`, the three pairs form-URL-encoded
-/// (§9.1) so the existing frontend can read them.
-pub fn login_link(login_url: &str, user: &str, token: &str, verified: bool) -> String {
-    let query = serde_urlencoded::to_string([
-        ("user", user),
-        ("token", token),
-        ("verified", if verified { "1" } else { "0" }),
-    ])
-    .unwrap_or_default();
-    format!("{login_url}#email-login:{query}")
-}
-
 pub struct Rendered {
     pub subject: String,
     pub html: String,
@@ -115,21 +103,6 @@ pub fn render(lang: Lang, register: bool, user: &str, link: &str) -> Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_matches_the_frontend_format() {
-        let link = login_link(
-            "http://localhost:3000",
-            "NimetönSuunnistaja#3713",
-            "AbC-_9",
-            false,
-        );
-        assert_eq!(
-            link,
-            "http://localhost:3000#email-login:user=Nimet%C3%B6nSuunnistaja%233713&token=AbC-_9&verified=0"
-        );
-        assert!(login_link("u", "a b", "t", true).ends_with("user=a+b&token=t&verified=1"));
-    }
 
     #[test]
     fn wording_follows_verification_and_language() {

@@ -14,7 +14,7 @@ use crate::{
     auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::{ApiJson, QueryMap, Reply},
-    mail::{Lang, LoginMail},
+    mail::{link_user, Lang, LoginMail},
     namegen,
     openapi::responses::{Always, Invalid, NoContent, SessionStarted, TooLarge},
     passwords,
@@ -290,14 +290,15 @@ async fn check_free(tx: &mut crate::db::Tx, username: &str, email: &str) -> ApiR
         (status = 404, description = "No such link, or used, or older than 10 minutes", body = ErrorEnvelope),
         Always, Invalid))]
 async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Reply> {
-    let user = query.required("user")?;
+    let not_found = || ApiError::NotFound("Not Found".into());
+    let user = link_user(query.required("user")?).ok_or_else(not_found)?;
     let token = query.required("token")?;
     let mut tx = state.db().begin().await?;
-    if login::consume_verifier(&mut tx, user, token)
+    if login::consume_verifier(&mut tx, &user, token)
         .await?
         .is_none()
     {
-        return Err(ApiError::NotFound("Not Found".into()));
+        return Err(not_found());
     }
     tx.commit().await?;
     Ok(Reply::NoContent)
@@ -389,7 +390,8 @@ async fn create_generated(tx: &mut crate::db::Tx, email: &str, hash: &str) -> Ap
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 struct UserTokenQuery {
-    /// The username the link names
+    /// The username the link names; also accepted percent-encoded once more, as the 2022
+    /// frontend sends it (docs/frontend-contract.md)
     #[param(example = "Matti")]
     user: String,
     /// The link's token
@@ -405,11 +407,12 @@ struct UserTokenQuery {
         (status = 404, description = "No such link, or used, or older than 10 minutes", body = ErrorEnvelope),
         Always, Invalid))]
 async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<Response> {
-    let user = query.required("user")?;
+    let not_found = || ApiError::NotFound("Not found".into());
+    let user = link_user(query.required("user")?).ok_or_else(not_found)?;
     let token = query.required("token")?;
     let mut tx = state.db().begin().await?;
-    let Some(account) = login::consume_verifier(&mut tx, user, token).await? else {
-        return Err(ApiError::NotFound("Not found".into()));
+    let Some(account) = login::consume_verifier(&mut tx, &user, token).await? else {
+        return Err(not_found());
     };
     let key = start_session(&state, &mut tx, account.id, &account.username).await?;
     if let Err(e) = tx.commit().await {

@@ -200,7 +200,7 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         assert!(mail.contains("vahvista tilisi"), "{mail}");
         assert!(!mail.contains("Muistojakrtalla") && !mail.contains("<h>"));
         let (user, token, verified) = login_link(mail).unwrap();
-        assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "0"));
+        assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "false"));
         assert_eq!(token.len(), 200);
         // the table holds only a SHA-256 of the token (B61)
         let mut c = app.db().await;
@@ -324,7 +324,7 @@ async fn email_login_through_the_outbox() {
         let mails = app.outbox_mails_to(&stored_email);
         assert_eq!(mails.len(), 1, "one .eml for {stored_email}");
         let (user, token, verified) = login_link(&mails[0]).unwrap();
-        assert_eq!(verified, "0");
+        assert_eq!(verified, "false");
         assert!(mails[0].contains("http://localhost:3000#email-login:user="));
         // a generated name: Adjective + Noun + # + 4 digits
         let (words, digits) = user.split_once('#').unwrap();
@@ -397,7 +397,7 @@ async fn email_login_for_a_known_verified_user_uses_the_login_wording() {
     let mails = app.outbox_mails_to(&email);
     assert_eq!(mails.len(), 1);
     let (user, _, verified) = login_link(&mails[0]).unwrap();
-    assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "1"));
+    assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "true"));
     assert!(mails[0].contains("https://muistot.example#email-login:"));
     assert!(
         mails[0].contains("Subject: Memories Login\r\n"),
@@ -519,7 +519,7 @@ async fn email_login_through_ses_with_dynamodb_sessions() {
     let body = messages[0]["body"].as_str().unwrap();
     assert!(body.contains("<h1>Hei "), "{body}");
     let (user, token, verified) = login_link(body).unwrap();
-    assert_eq!(verified, "0");
+    assert_eq!(verified, "false");
     let r = app
         .send(
             Method::POST,
