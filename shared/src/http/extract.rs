@@ -48,7 +48,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "value_error.jsondecode",
         )
     })?;
+    // serde's derived `Deserialize` also builds a struct from a JSON array (field by field
+    // in order); every body of this API is an object, so anything else is refused here.
+    if !value.is_object() {
+        return Err(not_a_dict());
+    }
     from_value(value)
+}
+
+/// The 422 for a body that is not a JSON object.
+fn not_a_dict() -> ApiError {
+    ApiError::validation(&["body"], "value is not a valid dict", "type_error.dict")
 }
 
 /// Deserialises an already-parsed JSON value into `T` with the failing field's path.
@@ -95,11 +105,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         if !content_type_is_json(req.headers()) {
-            return Err(ApiError::validation(
-                &["body"],
-                "value is not a valid dict",
-                "type_error.dict",
-            ));
+            return Err(not_a_dict());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
