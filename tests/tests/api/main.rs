@@ -8,6 +8,7 @@ mod concurrency;
 mod database_tls;
 mod faults;
 mod fixtures;
+mod frontend_contract;
 mod fuzz_findings;
 mod images;
 mod json_bodies;
