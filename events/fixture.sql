@@ -6,7 +6,8 @@
 -- Users: events-admin (superuser), events-curator (admin of events-project), events-user
 -- (password "events-password"; creator of events-site, author of memory and comment
 -- 4242001), events-other, events-unverified (with a pending e-mail verifier whose token is
--- in the login events; stored as its SHA-256, KNOWN_BUGS B61).
+-- in the login events; stored as its SHA-256, see
+-- docs/compatibility.md#link-tokens-are-stored-hashed).
 DELETE FROM projects WHERE name LIKE 'events-%';
 DELETE FROM users WHERE username LIKE 'events-%' OR email LIKE 'events-%@example.com';
 

@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS languages (
     UNIQUE INDEX idx_lang (lang)
 )
 -- @@
--- `se` and `sv` are seeded too: the default configuration accepts them (KNOWN_BUGS B6).
+-- `se` and `sv` are seeded too: the default configuration accepts them
+-- (docs/compatibility.md#languages-must-be-configured-and-in-the-table).
 INSERT IGNORE INTO languages (lang) VALUES ('fi'), ('en'), ('se'), ('sv')
 -- @@
 CREATE TABLE IF NOT EXISTS oauth_provides (
@@ -215,7 +216,8 @@ CREATE TABLE IF NOT EXISTS superusers (
 )
 -- @@
 -- Abuse reports. The original declared these FKs without a delete rule, which blocks
--- deleting reported content and reporters (KNOWN_BUGS B45); an existing database is
+-- deleting reported content and reporters
+-- (docs/compatibility.md#audit-tables-no-longer-block-deletes); an existing database is
 -- repaired by the migration runner (see db::migrate).
 CREATE TABLE IF NOT EXISTS audit_comments (
     comment_id INT NOT NULL,

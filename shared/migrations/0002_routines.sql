@@ -1,5 +1,7 @@
 -- Trigger, procedures and scheduled events. `CREATE OR REPLACE` keeps this re-runnable
--- and replaces the original's versions with the corrected ones (KNOWN_BUGS B45, B46).
+-- and replaces the original's versions with the corrected ones
+-- (docs/compatibility.md#audit-tables-no-longer-block-deletes,
+-- docs/compatibility.md#the-nightly-link-clean-up-keeps-migrated-users).
 -- Statements are separated by lines holding only `-- @@`.
 
 -- The users -> images FK is added once images exists (circular reference).
@@ -7,7 +9,7 @@
 ALTER TABLE users ADD CONSTRAINT fk_users_image FOREIGN KEY IF NOT EXISTS fk_users_image (image_id) REFERENCES images (id) ON DELETE SET NULL
 -- @@
 -- A pending login link dies when the account becomes verified or its e-mail or password
--- changes, not on every update of a verified user (B46).
+-- changes, not on every update of a verified user.
 CREATE OR REPLACE TRIGGER trg_verifier_update AFTER UPDATE ON users FOR EACH ROW
 BEGIN
     IF NEW.verified AND (NOT COALESCE(OLD.verified, 0)
@@ -19,7 +21,8 @@ END
 -- @@
 -- Removes verifiers past their validity (10 minutes, kept a day for the resend window
 -- logs), and accounts that self-registered, never verified, never logged in and own
--- nothing. Migrated users (NULL password hash) are never deleted (B46).
+-- nothing. Migrated users (NULL password hash) are never deleted
+-- (docs/compatibility.md#the-nightly-link-clean-up-keeps-migrated-users).
 CREATE OR REPLACE PROCEDURE clean_verifiers()
 BEGIN
     DELETE u FROM users u

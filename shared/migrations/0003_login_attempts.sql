@@ -1,4 +1,5 @@
--- Password-login attempts per identifier, for the brute-force limit (SESSIONS §11.6).
+-- Password-login attempts per identifier, for the brute-force limit
+-- (docs/compatibility.md#password-login-is-rate-limited).
 -- Additive: the original server ignores this table. Statements are separated by lines
 -- holding only `-- @@`.
 

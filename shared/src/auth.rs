@@ -1,6 +1,8 @@
-//! Bearer-token authentication (API.md §0.5). A middleware resolves the header of every
-//! request, public and unknown paths included: absent → anonymous, invalid → 401.
-//! The user's admin and superuser status is read from the database on each request (B41).
+//! Bearer-token authentication (docs/api-conventions.md#authentication). A middleware
+//! resolves the header of every request, public and unknown paths included: absent →
+//! anonymous, invalid → 401.
+//! The user's admin and superuser status is read from the database on each request
+//! (docs/compatibility.md#privileges-are-read-on-every-request).
 
 use axum::{
     extract::{FromRequestParts, Request, State},
@@ -25,7 +27,8 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
-    /// The scope guard of admin endpoints: 403 with the §0.5 details.
+    /// The scope guard of admin endpoints: 403 with the required and present scopes as
+    /// details.
     pub fn require_admin_scope(&self) -> Result<(), ApiError> {
         if self.admin_scope {
             return Ok(());
@@ -63,7 +66,8 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
 }
 
 /// Required caller, for handlers without a body (a body handler takes [`MaybeUser`] and
-/// calls `require` after parsing, so bad input is 422 before 401, §0.7).
+/// calls `require` after parsing, so bad input is 422 before 401,
+/// docs/api-conventions.md#order-of-checks).
 impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     type Rejection = ApiError;
 

@@ -1,5 +1,5 @@
-//! One typed configuration, read from the `MUISTOT_*` environment variables of the
-//! contract in DESIGN.md. Every value has a default that runs on one machine.
+//! One typed configuration, read from the `MUISTOT_*` environment variables listed in the
+//! README. Every value has a default that runs on one machine.
 
 use std::{env, fmt, path::PathBuf};
 

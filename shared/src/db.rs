@@ -53,8 +53,8 @@ impl Db {
         timeout: Duration,
     ) -> Result<Self, mysql_async::Error> {
         let builder = connect_opts(url, ca)?
-            // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed:
-            // publish answers 204 vs 304 from that (SCHEMA.md §0).
+            // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed, as
+            // the original server's connections did.
             .client_found_rows(false)
             // Stay on the configured address: by default the driver switches to the
             // server's Unix socket when it finds one, which bypasses proxies and TLS.
@@ -135,7 +135,8 @@ pub fn server_code(e: &mysql_async::Error) -> Option<u16> {
 }
 
 /// Maps a driver error to the API's status: integrity clashes 409, input that the
-/// database refuses 422, lost connections and lock trouble 503, anything else 500 (B53).
+/// database refuses 422, lost connections and lock trouble 503, anything else 500
+/// (docs/compatibility.md#database-errors-are-classified).
 pub fn classify(e: mysql_async::Error) -> ApiError {
     use codes::*;
     match &e {
@@ -222,7 +223,8 @@ pub async fn load_demo_data(db: &Db) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The original created the audit tables' FKs without a delete rule (B45). Replace
+/// The original created the audit tables' FKs without a delete rule
+/// (docs/compatibility.md#audit-tables-no-longer-block-deletes). Replace
 /// any such FK with an `ON DELETE CASCADE` one; a no-op on a migrated database.
 async fn repair_audit_foreign_keys(conn: &mut Conn) -> Result<(), ApiError> {
     let rows: Vec<(String, String, String, String, String)> = conn

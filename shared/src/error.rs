@@ -1,4 +1,5 @@
-//! One error type for the whole API, mapped to the status and JSON envelope of API.md §0.6.
+//! One error type for the whole API, mapped to the status and JSON envelope
+//! (docs/api-conventions.md#errors).
 
 use axum::{
     http::{header, HeaderValue, StatusCode},
@@ -8,7 +9,7 @@ use axum::{
 use serde::Serialize;
 use serde_json::json;
 
-/// One violated input rule, in the pydantic-like shape of API.md §0.6.
+/// One violated input rule, in the pydantic-like shape of the original server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldError {
@@ -21,7 +22,7 @@ pub struct FieldError {
     pub kind: String,
 }
 
-/// The error envelope every failure answers with (API.md §0.6).
+/// The error envelope every failure answers with.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"error": {"code": 404, "message": "Site not found"}}))]
 #[serde(deny_unknown_fields)]

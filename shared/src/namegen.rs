@@ -1,6 +1,7 @@
-//! The username generator of SESSIONS_AND_LOGIN.md §8, in-process (B39): adjective +
-//! noun + `#` + four digits, e.g. `NimetönSuunnistaja#3713`, from the OS CSPRNG.
-//! Uniqueness is the database's unique index; callers retry a clash (5 attempts).
+//! The username generator, in-process: adjective + noun + `#` + four digits, e.g.
+//! `NimetönSuunnistaja#3713`, from the OS CSPRNG. Uniqueness is the database's unique
+//! index; callers retry a clash (5 attempts)
+//! (docs/compatibility.md#generated-usernames-are-made-in-process).
 
 use rand::{rngs::OsRng, TryRngCore};
 

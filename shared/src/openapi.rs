@@ -85,15 +85,15 @@ use crate::{error::ErrorEnvelope, routes};
     modifiers(&BearerAuth, &SharedResponses, &OperationIds, &Aliases),
     tags(
         (name = "common", description = "Health check, languages, this document"),
-        (name = "projects", description = "Projects (E10–E17)"),
-        (name = "sites", description = "Sites (E18–E23), nearest-N search"),
-        (name = "memories", description = "Memories (E24–E28)"),
-        (name = "comments", description = "Comments (E29–E33); absent when MUISTOT_DISABLE_COMMENTS is set"),
-        (name = "admin", description = "Publishing (E41)"),
-        (name = "images", description = "Images (E3)"),
-        (name = "login", description = "Login, registration and e-mail links (E4–E9); every \
+        (name = "projects", description = "Projects"),
+        (name = "sites", description = "Sites, nearest-N search"),
+        (name = "memories", description = "Memories"),
+        (name = "comments", description = "Comments; absent when MUISTOT_DISABLE_COMMENTS is set"),
+        (name = "admin", description = "Publishing"),
+        (name = "images", description = "Images"),
+        (name = "login", description = "Login, registration and e-mail links; every \
             path also under `/auth/…`, the spelling the frontend calls"),
-        (name = "me", description = "The current user (E34–E40)"),
+        (name = "me", description = "The current user"),
     )
 )]
 pub struct ApiDoc;

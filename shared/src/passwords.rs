@@ -1,7 +1,8 @@
 //! Password hashing: bcrypt `$2b$` (compatible with the original's passlib rows), run on
 //! the blocking pool so a 12-round hash does not stall the async workers. Unknown users
 //! and unusable stored hashes are verified against a dummy hash of the same cost, so the
-//! response time does not tell whether an account exists (B32).
+//! response time does not tell whether an account exists
+//! (docs/compatibility.md#login-does-not-reveal-which-accounts-exist).
 
 use std::{
     collections::HashMap,
@@ -10,8 +11,9 @@ use std::{
 
 use crate::error::{ApiError, FieldError};
 
-/// The password policy of registration and password change (B27, B30): at least 8
-/// characters. bcrypt reads only the first 72 bytes, like the original.
+/// The password policy of registration and password change: at least 8 characters
+/// (docs/compatibility.md#password-change-takes-the-query-or-a-body). bcrypt reads only
+/// the first 72 bytes, like the original.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
 pub fn check_policy(loc: &[&str], password: &str) -> Result<(), FieldError> {

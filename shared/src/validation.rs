@@ -1,6 +1,6 @@
 //! Parsed input values ("parse, don't validate"): once built, an id, a language or a
-//! text field is known to satisfy API.md §0.3. Each rule reports a [`FieldError`] at the
-//! location it was given.
+//! text field is known to satisfy docs/api-conventions.md#field-rules. Each rule reports a
+//! [`FieldError`] at the location it was given.
 
 use std::sync::LazyLock;
 
@@ -97,10 +97,11 @@ impl Username {
 }
 
 /// Bytes the `TEXT` columns hold; a 20 000-character story in multibyte text can exceed
-/// it, so it is checked on input rather than failing in the database (B48).
+/// it, so it is checked on input rather than failing in the database
+/// (docs/compatibility.md#text-limits-fit-the-columns).
 pub const TEXT_COLUMN_BYTES: usize = 65_535;
 
-/// The text limits of §0.3, in code points, plus the storage limit in bytes.
+/// The text limits, in code points, plus the storage limit in bytes.
 #[derive(Clone, Copy, Debug)]
 pub enum TextLimit {
     /// `NAME`: 200 characters.
@@ -277,7 +278,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     }
 }
 
-/// Serde helper for lenient booleans in bodies (`true`, `1`, `"yes"`, …; API.md §0.2).
+/// Serde helper for lenient booleans in bodies (`true`, `1`, `"yes"`, …;
+/// docs/api-conventions.md#request-bodies-and-parameters).
 pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     use serde::de::Error;
     let v = serde_json::Value::deserialize(d)?;
@@ -351,10 +353,10 @@ pub fn email(loc: Loc, raw: &str) -> Result<String, FieldError> {
 /// Characters the `user_personal_data.country` column holds.
 pub const COUNTRY_COLUMN_CHARS: usize = 5;
 
-/// A `COUNTRY` (§0.3, B29 decided): ISO 3166-1 alpha-2 or alpha-3, or an ISO 3166-2
-/// subdivision code, any case. Kept as the upper-case alpha-2 code, or as the subdivision
-/// code when it fits the 5-character column (`FI-01`); a longer subdivision code
-/// (`GB-ENG`) is kept as its country's alpha-2 code.
+/// A `COUNTRY`: ISO 3166-1 alpha-2 or alpha-3, or an ISO 3166-2 subdivision code, any
+/// case. Kept as the upper-case alpha-2 code, or as the subdivision code when it fits the
+/// 5-character column (`FI-01`); a longer subdivision code (`GB-ENG`) is kept as its
+/// country's alpha-2 code (docs/compatibility.md#country-codes-include-subdivisions).
 pub fn country(loc: Loc, raw: &str) -> Result<String, FieldError> {
     let failed = || err(loc, "Country lookup failed", "value_error");
     let upper = raw.to_ascii_uppercase();

@@ -31,7 +31,8 @@ fn content_type_is_json(parts: &http::HeaderMap) -> bool {
         || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
-/// Parses JSON bytes into `T`, reporting errors in the §0.6 shape.
+/// Parses JSON bytes into `T`, reporting errors in the validation-error shape
+/// (docs/api-conventions.md#validation-errors).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::validation(

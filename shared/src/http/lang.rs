@@ -1,13 +1,14 @@
-//! Language negotiation of API.md §0.4, with the B42 improvements: items are trimmed,
-//! `;q=` parameters honoured, and codes compared case-insensitively. A header naming no
-//! supported language is still 406.
+//! Language negotiation (docs/api-conventions.md#language-negotiation), parsed better
+//! than the original did: items are trimmed, `;q=` parameters honoured, and codes
+//! compared case-insensitively. A header naming no supported language is still 406
+//! (docs/compatibility.md#accept-language-is-parsed-properly).
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 
 use crate::{error::ApiError, state::AppState};
 
 /// The negotiated request language, or the 406 to answer once validation and the auth
-/// guard have run (§0.7 puts negotiation after both).
+/// guard have run (docs/api-conventions.md#order-of-checks puts negotiation after both).
 pub struct RequestLang(Result<String, ApiError>);
 
 impl RequestLang {

@@ -1,4 +1,5 @@
-//! Success responses (API.md §0.8) and the absolute URLs of `Location` headers.
+//! Success responses (docs/api-conventions.md#success-responses) and the absolute URLs of
+//! `Location` headers.
 
 use axum::{
     extract::FromRequestParts,

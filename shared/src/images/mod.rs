@@ -1,5 +1,5 @@
-//! Uploaded images: decoded and checked by content (API.md §9), stored under a
-//! server-chosen random name through an [`ImageStore`].
+//! Uploaded images: decoded and checked by content (docs/api-conventions.md#images),
+//! stored under a server-chosen random name through an [`ImageStore`].
 
 mod dir;
 mod s3;
@@ -96,7 +96,7 @@ pub trait ImageStore: Send + Sync {
     }
 }
 
-/// Images shipped with the service (API.md §9): always served, whatever the store holds.
+/// Images shipped with the service: always served, whatever the store holds.
 pub fn bundled(name: &str) -> Option<&'static [u8]> {
     match name {
         "placeholder.jpg" => Some(include_bytes!("../../assets/placeholder.jpg")),

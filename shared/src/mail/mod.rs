@@ -1,4 +1,4 @@
-//! Login and verification mail (SESSIONS_AND_LOGIN.md §9): one [`Mailer`] trait, chosen
+//! Login and verification mail (docs/api-conventions.md#login-links): one [`Mailer`] trait, chosen
 //! at start-up from `MUISTOT_MAIL`: SES v2 in AWS, an outbox folder of `.eml` files
 //! locally, or only a log line. Tokens are never logged.
 
@@ -27,9 +27,10 @@ pub struct LoginMail {
     /// Recipient, as stored.
     pub to: String,
     pub username: String,
-    /// The 200-character verifier; exists only in the mail (B61).
+    /// The 200-character verifier; exists only in the mail
+    /// (docs/compatibility.md#link-tokens-are-stored-hashed).
     pub token: String,
-    /// The user's current `verified`: unverified users get the registration wording (B36).
+    /// The user's current `verified`: unverified users get the registration wording.
     pub verified: bool,
     pub lang: Lang,
 }

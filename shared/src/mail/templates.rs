@@ -1,5 +1,6 @@
-//! The four templates of SESSIONS_AND_LOGIN.md §9.2 with the typos and the invalid `<h>`
-//! element fixed (B38); the registration wording is for *unverified* users (B36).
+//! The original's four templates (login and registration, Finnish and English) with the
+//! typos and the invalid `<h>` element fixed; the registration wording is for *unverified*
+//! users (docs/compatibility.md#login-mail-wording-and-templates).
 
 use http::HeaderMap;
 
@@ -12,7 +13,7 @@ pub enum Lang {
 impl Lang {
     /// English when the request prefers it (`Accept-Language`, then `Content-Language`),
     /// else Finnish, the original's only language. Never refuses: login does not
-    /// negotiate languages (API.md §2).
+    /// negotiate languages.
     pub fn from_headers(headers: &HeaderMap) -> Self {
         for name in [
             http::header::ACCEPT_LANGUAGE,

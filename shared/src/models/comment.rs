@@ -1,4 +1,5 @@
-//! Comment JSON (API.md §6.0) and the body of E31, E32.
+//! Comment JSON and the body of comment creation and change
+//! (docs/api-conventions.md#memories-and-comments).
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};

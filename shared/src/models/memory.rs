@@ -1,4 +1,5 @@
-//! Memory JSON (API.md §5.0) and the bodies of E26, E27.
+//! Memory JSON and the bodies of memory creation and change
+//! (docs/api-conventions.md#memories-and-comments).
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use crate::error::FieldError;
 use crate::validation::{text, Patch, TextLimit};
 
 /// A memory in reads (nulls omitted). Soft-deleted memories and those of deleted
-/// accounts carry the placeholders of §5.0 (B15, B19).
+/// accounts read with `-` as title, story and author, and no image.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Memory {
     pub id: i32,
@@ -31,7 +32,7 @@ pub struct Memory {
     pub comments: Option<Vec<Comment>>,
 }
 
-/// The same memory with every field written (inside the single-site read, B11).
+/// The same memory with every field written, `null` included (inside the single-site read).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = MemoryWithNulls)]
 pub struct MemoryAll {
@@ -134,7 +135,8 @@ pub struct ModifiedMemoryIn {
 
 #[derive(Debug, Default)]
 pub struct ModifiedMemory {
-    /// A title cannot be removed: `null` is a 422 (B16).
+    /// A title cannot be removed: `null` is a 422
+    /// (docs/compatibility.md#a-memory-title-cannot-be-null).
     pub title: Option<String>,
     pub story: Patch<String>,
     pub image: Patch<String>,

@@ -7,7 +7,8 @@ pub mod project;
 pub mod publish;
 pub mod site;
 
-/// Timestamps are ISO-8601 without zone or fractions (API.md §0.2).
+/// Timestamps are ISO-8601 without zone or fractions
+/// (docs/api-conventions.md#request-bodies-and-parameters).
 pub mod datetime_format {
     use chrono::NaiveDateTime;
     use serde::Serializer;

@@ -1,4 +1,5 @@
-//! Project JSON (API.md §3.0) and the bodies of E12, E13, E17.
+//! Project JSON and the bodies of project creation, change and localisation
+//! (docs/api-conventions.md#projects-and-sites).
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -92,7 +93,7 @@ impl ContactIn {
     }
 }
 
-/// Body of `POST /projects` as sent. `id` and `info` are required (B5).
+/// Body of `POST /projects` as sent. `id` and `info` are required.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = NewProject, example = json!({"id": "my-project", "info": {"lang": "fi", "name": "Projekti"}}))]
 pub struct NewProjectIn {

@@ -1,4 +1,4 @@
-//! The body of `POST /admin/publish` (E41) and its model checks.
+//! The body of `POST /admin/publish` and its model checks.
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -38,7 +38,8 @@ pub struct PublishIn {
     pub publish: bool,
 }
 
-/// What to (un)publish, with the parent chain it must belong to (B22).
+/// What to (un)publish, with the parent chain it must belong to
+/// (docs/compatibility.md#publishing-stays-inside-the-named-parents).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Project,
@@ -71,7 +72,8 @@ enum Ident {
 }
 
 impl Ident {
-    /// Memory and comment ids are any positive integers; numeric strings count (§0.2).
+    /// Memory and comment ids are any positive integers; numeric strings count
+    /// (docs/api-conventions.md#request-bodies-and-parameters).
     fn int(&self) -> Option<i64> {
         match self {
             Ident::Int(n) => Some(*n),
@@ -81,7 +83,7 @@ impl Ident {
             Ident::Str(_) => None,
         }
     }
-    /// Project and site ids are strings; a JSON number is not one (B22).
+    /// Project and site ids are strings; a JSON number is not one.
     fn str(&self) -> Option<&str> {
         match self {
             Ident::Str(s) => Some(s),
@@ -169,7 +171,7 @@ impl PublishIn {
         };
         let parent = |name: &str| parents.iter().find(|(k, _)| *k == name).map(|(_, v)| v);
 
-        // Model rules, in the order of API.md E41.
+        // Model rules, in the original's order.
         if self.kind == EntityKind::Project {
             let id = identifier
                 .str()
@@ -291,7 +293,7 @@ mod tests {
             .unwrap_err(),
             "Wrong type for site"
         );
-        // B22: ids of 1000 and more are integers like any other.
+        // Ids of 1000 and more are integers like any other (the original refused them).
         let ok = check(
             json!({"type": "comment", "identifier": 123456, "publish": false,
                               "parents": {"project": "pppp", "site": "ssss", "memory": "4321"}}),

@@ -1,4 +1,5 @@
-//! Site JSON (API.md §4.0) and the bodies of E20, E21, E23.
+//! Site JSON and the bodies of site creation, change and localisation
+//! (docs/api-conventions.md#projects-and-sites).
 
 use serde::{Deserialize, Serialize};
 
@@ -45,8 +46,8 @@ pub struct InfoAll {
     pub description: Option<String>,
 }
 
-/// `GET /projects/{p}/sites/{s}`: every field written, `null` included (B11 kept for
-/// byte compatibility with the original).
+/// `GET /projects/{p}/sites/{s}`: every field written, `null` included, byte for byte as
+/// the original server wrote it.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = SiteWithNulls)]
 pub struct SiteAll {

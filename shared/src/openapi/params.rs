@@ -1,6 +1,7 @@
 //! Parameters that many operations share (`params(ProjectPath, SitePath, ContentLanguage)`), with
-//! the constraints of API.md §0.3. Documentation only: the handlers parse the raw values
-//! with the rules of `validation` and report violations as 422.
+//! the constraints of docs/api-conventions.md#field-rules. Documentation only: the
+//! handlers parse the raw values with the rules of `validation` and report violations as
+//! 422.
 #![allow(dead_code)]
 
 use utoipa::IntoParams;
@@ -51,7 +52,8 @@ pub struct CommentPath {
     comment: i64,
 }
 
-/// `Accept-Language` of the resource groups' reads (§0.4).
+/// `Accept-Language` of the resource groups' reads
+/// (docs/api-conventions.md#language-negotiation).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct AcceptLanguage {
@@ -61,7 +63,8 @@ pub struct AcceptLanguage {
     accept_language: Option<String>,
 }
 
-/// `Content-Language` of the resource groups' writes (§0.4).
+/// `Content-Language` of the resource groups' writes
+/// (docs/api-conventions.md#language-negotiation).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]
 pub struct ContentLanguage {

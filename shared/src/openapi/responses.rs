@@ -4,11 +4,11 @@
 //!
 //! The sets say which statuses can really happen:
 //! * [`Always`]: 401 (a present but invalid or expired token is refused before routing,
-//!   API.md §0.5) and 503 (the session store or the database is unavailable, or the request
-//!   deadline passed) — on every operation.
+//!   docs/api-conventions.md#authentication) and 503 (the session store or the database
+//!   is unavailable, or the request deadline passed) — on every operation.
 //! * [`Invalid`] (422) where the operation reads a path parameter, a query or a body.
 //! * [`TooLarge`] (413) where the operation takes a body.
-//! * [`NotLocalized`] (406) on the resource groups' language negotiation (§0.4).
+//! * [`NotLocalized`] (406) on the resource groups' language negotiation.
 
 use std::collections::BTreeMap;
 
@@ -51,7 +51,7 @@ response_set! {
     /// 404 of the content groups: a named parent or the entity itself is missing or
     /// hidden from the caller (the two are not told apart).
     NotFound => [("404", "NotFound")];
-    /// 403: the generic refusal, which names no privilege the caller has elsewhere (B23).
+    /// 403: the generic refusal, which names no privilege the caller has elsewhere.
     NoPrivileges => [("403", "NoPrivileges")];
     /// 400: an uploaded image that is neither a JPEG nor a PNG.
     BadImage => [("400", "BadImage")];
@@ -65,7 +65,7 @@ response_set! {
     NotModified => [("304", "NotModified")];
     /// 200, empty body, the new session in `Authorization`.
     SessionStarted => [("200", "SessionStarted")];
-    /// 204 with a new session in `Authorization` (a rename, B62).
+    /// 204 with a new session in `Authorization` (a rename).
     Renamed => [("204", "Renamed")];
 }
 

@@ -1,5 +1,6 @@
-//! Comments: reads with the caller's flags (§6.0), the three-level parent checks of §6.1,
-//! and the writes of E31–E33.
+//! Comments: reads with the caller's flags, the three-level parent checks, and the
+//! writes (docs/api-conventions.md#memories-and-comments,
+//! docs/api-conventions.md#visibility).
 
 use std::collections::HashMap;
 
@@ -66,7 +67,8 @@ pub async fn list(
 }
 
 /// The comments of every memory of a site that the caller sees, keyed by memory id, with
-/// the same visibility as the memory list itself (B17 fixed), in one statement; each
+/// the same visibility as the memory list itself
+/// (docs/compatibility.md#embedded-lists-follow-the-callers-view), in one statement; each
 /// memory's comments oldest first.
 pub async fn for_site(
     q: &mut impl Queryable,
@@ -176,7 +178,7 @@ pub struct Located {
     pub comment: CommentAccess,
 }
 
-/// Finds comment `id` under its parents (§6.1): its author and the project's admins pass
+/// Finds comment `id` under its parents: its author and the project's admins pass
 /// hidden parents; others get 404 for the first level hidden from them.
 pub async fn locate(
     q: &mut impl Queryable,
@@ -234,7 +236,7 @@ pub async fn create(
 }
 
 /// Replaces the text; the comment goes back to review unless content is auto-published
-/// (B21 as decided).
+/// (docs/compatibility.md#an-edited-comment-goes-back-to-review).
 pub async fn update(
     q: &mut impl Queryable,
     comment_id: i32,

@@ -1,5 +1,6 @@
 //! Image rows and their files. Files are written before commit and removed again if the
-//! request fails (B43); replaced images are deleted after commit.
+//! request fails; replaced images are deleted after commit
+//! (docs/compatibility.md#image-files-leave-nothing-behind).
 
 use std::sync::Arc;
 

@@ -14,7 +14,8 @@ pub async fn id_of(q: &mut impl Queryable, lang: &str) -> Result<Option<i32>, Ap
     )
 }
 
-/// The id of a language that the configuration supports *and* the table holds (B6).
+/// The id of a language that the configuration supports *and* the table holds
+/// (docs/compatibility.md#languages-must-be-configured-and-in-the-table).
 pub async fn supported_id(
     q: &mut impl Queryable,
     supported: &[String],

@@ -1,8 +1,9 @@
 //! Accounts and e-mail verifiers for login, registration and `/me`.
 //!
-//! Verifiers (SESSIONS_AND_LOGIN.md §7): 150 random bytes from the OS CSPRNG, URL-safe
-//! base64 (200 characters) in the mail; the table keeps only the SHA-256 hex of it (B61),
-//! compared in constant time. Validity and the resend limit use the database clock.
+//! Verifiers (docs/api-conventions.md#login-links): 150 random bytes from the OS CSPRNG,
+//! URL-safe base64 (200 characters) in the mail; the table keeps only the SHA-256 hex of
+//! it, compared in constant time (docs/compatibility.md#link-tokens-are-stored-hashed).
+//! Validity and the resend limit use the database clock.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use mysql_async::prelude::*;
@@ -16,9 +17,9 @@ use crate::{
     sessions::SessionGrants,
 };
 
-/// A link works for less than this many whole minutes (§7.2).
+/// A link works for less than this many whole minutes.
 pub const VERIFIER_VALID_MINUTES: i64 = 10;
-/// No new link while the current one is younger than this many whole minutes (§6.1).
+/// No new link while the current one is younger than this many whole minutes.
 pub const RESEND_MINUTES: i64 = 5;
 
 /// What password login needs of an account.
@@ -125,8 +126,9 @@ pub async fn insert(
     }
 }
 
-/// The compatibility grants written into a new session (§2.3); authorisation itself reads
-/// the database on every request (B41).
+/// The grants written into a new session for the original server's sake
+/// (docs/api-conventions.md#sessions); authorisation itself reads the database on every
+/// request (docs/compatibility.md#privileges-are-read-on-every-request).
 pub async fn grants(q: &mut impl Queryable, user_id: i32) -> Result<SessionGrants, ApiError> {
     let superuser: Option<i32> = q
         .exec_first("SELECT 1 FROM superusers WHERE user_id = ?", (user_id,))
@@ -160,7 +162,7 @@ pub fn new_verifier() -> Result<(String, String), ApiError> {
 }
 
 /// SHA-256 of the token as lower-case hex; any presented string hashes, so a non-ASCII
-/// token is simply not found (B34).
+/// token is simply not found (docs/compatibility.md#malformed-link-tokens-are-not-found).
 pub fn verifier_digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()

@@ -1,4 +1,4 @@
-//! The caller's own account and personal data (E34–E38).
+//! The caller's own account and personal data (`/me`).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use mysql_async::{prelude::*, Params, Value};
@@ -9,7 +9,7 @@ use crate::{
     error::ApiError,
 };
 
-/// `GET /me` (E34); absent values are omitted.
+/// The caller's account and personal data; absent values are omitted.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"username": "Matti", "email": "matti@example.com", "country": "FI", "birth_date": "1970-01-31", "modified_at": "2022-04-05T13:36:33"}))]
 #[serde(deny_unknown_fields)]
@@ -115,7 +115,8 @@ impl Column {
     }
 }
 
-/// Sets only the given columns (B24): unsent ones keep their value, `Value::NULL` clears.
+/// Sets only the given columns: unsent ones keep their value, `Value::NULL` clears
+/// (docs/compatibility.md#personal-data-changes-only-what-is-sent).
 /// Creates the row when the user has none. Nothing to set is a no-op.
 pub async fn patch(
     q: &mut impl Queryable,
@@ -151,7 +152,7 @@ pub enum Change {
     Taken,
 }
 
-/// `POST /me/email` (E37): same address (collation) → unchanged; another account's → taken.
+/// `POST /me/email`: same address (collation) → unchanged; another account's → taken.
 pub async fn set_email(
     q: &mut impl Queryable,
     user_id: i32,
@@ -169,8 +170,9 @@ pub async fn set_email(
     update_unique(q, "UPDATE users SET email = ? WHERE id = ?", email, user_id).await
 }
 
-/// `POST /me/username` (E38): exactly the same string → unchanged; a case/accent variant
-/// of one's own name is a rename (B26); another account's name → taken.
+/// `POST /me/username`: exactly the same string → unchanged; a case/accent variant of
+/// one's own name is a rename; another account's name → taken
+/// (docs/compatibility.md#renaming-validates-the-name-and-returns-a-new-session).
 pub async fn set_username(
     q: &mut impl Queryable,
     user_id: i32,

@@ -1,5 +1,6 @@
-//! Memories: reads with comment counts and the caller's flags (§5.0), the parent and
-//! privilege checks of §5.1, and the writes of E26–E28.
+//! Memories: reads with comment counts and the caller's flags, the parent and privilege
+//! checks, and the writes (docs/api-conventions.md#memories-and-comments,
+//! docs/api-conventions.md#visibility).
 
 use mysql_async::{params, prelude::*, Row};
 
@@ -12,7 +13,7 @@ use super::{
 use crate::error::ApiError;
 use crate::models::memory::Memory;
 
-/// `own` and `waiting_approval` of a memory or comment (§5.0): nothing for anonymous
+/// `own` and `waiting_approval` of a memory or comment: nothing for anonymous
 /// callers; `own` always for users; `waiting_approval` on own items for users, and on
 /// unpublished items (only) for the project's admins and superusers.
 pub fn flags(
@@ -36,7 +37,8 @@ pub fn flags(
 }
 
 /// Soft-deleted memories read as placeholders, memories of deleted accounts with the
-/// placeholder author (B15, B19): never a failed read.
+/// placeholder author: never a failed read
+/// (docs/compatibility.md#deleted-memories-and-authors-read-as-placeholders).
 macro_rules! memory_select {
     () => {
         "SELECT m.id,
@@ -165,7 +167,7 @@ pub async fn require_parents(
     Ok((project, site))
 }
 
-/// One memory and its parents, as the caller may see them (§5.1).
+/// One memory and its parents, as the caller may see them.
 pub struct Located {
     pub project: ProjectAccess,
     pub site: SiteAccess,
@@ -253,7 +255,7 @@ pub async fn update(
 }
 
 /// Soft delete: the row and its comments stay (reads show placeholders); the image is
-/// detached so that its file can go (B43).
+/// detached so that its file can go (docs/compatibility.md#image-files-leave-nothing-behind).
 pub async fn soft_delete(q: &mut impl Queryable, memory_id: i32) -> Result<(), ApiError> {
     q.exec_drop(
         "UPDATE memories SET deleted = 1, image_id = NULL WHERE id = ?",

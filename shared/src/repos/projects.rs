@@ -24,10 +24,11 @@ macro_rules! access_sql {
 #[derive(Clone, Debug)]
 pub struct ProjectAccess {
     pub id: i32,
-    /// Canonical name as stored (the URL may differ in case, §0.3).
+    /// Canonical name as stored (the URL may differ in case).
     pub name: String,
     pub published: bool,
-    /// Caller has a `project_admins` row now, or is a superuser (B10, B41).
+    /// Caller has a `project_admins` row now, or is a superuser
+    /// (docs/compatibility.md#superusers-are-admins-of-every-project).
     pub admin: bool,
     pub has_default_info: bool,
     pub started: bool,
@@ -80,7 +81,8 @@ pub async fn access(
 }
 
 /// The columns of a project read, localised to `:lang` with per-field fallback to the
-/// project's default language (§3.0); admins and counts in the same statement (B44).
+/// project's default language (docs/api-conventions.md#projects-and-sites); admins and
+/// counts in the same statement (docs/compatibility.md#admin-usernames-stay-public).
 macro_rules! project_select {
     () => {
         "SELECT p.name, p.admin_posting, p.starts, p.ends, img.file_name,
@@ -139,7 +141,8 @@ fn project_from_row(mut r: Row) -> Result<Project, ApiError> {
 }
 
 /// `GET /projects`: published, started projects that have their default localisation,
-/// in creation order. Projects with a start date in the future are hidden (B1 fixed).
+/// in creation order. Projects with a start date in the future are hidden
+/// (docs/compatibility.md#started-projects-are-listed).
 pub async fn list(q: &mut impl Queryable, lang: &str) -> Result<Vec<Project>, ApiError> {
     let rows: Vec<Row> = q
         .exec(
@@ -255,7 +258,8 @@ pub async fn update_fields(
     ends: Option<Option<NaiveDateTime>>,
     modifier: i32,
 ) -> Result<(), ApiError> {
-    // Fixed statement: each field is replaced only when its "set" flag is true (B60).
+    // Fixed statement: each field is replaced only when its "set" flag is true
+    // (docs/compatibility.md#sql-statements-are-fixed).
     q.exec_drop(
         "UPDATE projects SET
             image_id = IF(:set_image, :image, image_id),
@@ -317,9 +321,10 @@ pub async fn remove_admin(
     Ok(())
 }
 
-/// The privilege check of E13–E17, against current data in the caller's transaction:
-/// 404 if the project does not exist or is hidden from the caller, 403 if the caller is
-/// neither its admin nor a superuser. Locks the project row.
+/// The privilege check of changing a project, its admins and its localisations, against
+/// current data in the caller's transaction: 404 if the project does not exist or is
+/// hidden from the caller, 403 if the caller is neither its admin nor a superuser. Locks
+/// the project row.
 pub async fn require_admin(
     q: &mut impl Queryable,
     name: &str,
@@ -338,7 +343,7 @@ pub async fn require_admin(
     Ok(project)
 }
 
-/// The read check of E11 and of everything nested under a project: 404 when the
+/// The read check of a project and of everything nested under it: 404 when the
 /// project does not exist or the caller may not see it.
 pub async fn require_visible(
     q: &mut impl Queryable,

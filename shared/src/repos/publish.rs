@@ -1,5 +1,7 @@
-//! `POST /admin/publish` (E41): the target must lie in the named parent chain (B22), the
-//! caller must administer that project now (B41), and a refusal says nothing (B23).
+//! `POST /admin/publish`: the target must lie in the named parent chain, the caller must
+//! administer that project now, and a refusal says nothing
+//! (docs/compatibility.md#publishing-stays-inside-the-named-parents,
+//! docs/compatibility.md#a-refused-publish-says-nothing).
 
 use mysql_async::prelude::*;
 
@@ -59,7 +61,8 @@ pub async fn apply(
     if current == order.publish {
         return Ok(false);
     }
-    // One fixed statement per table (B60); the row is locked above.
+    // One fixed statement per table (docs/compatibility.md#sql-statements-are-fixed);
+    // the row is locked above.
     let sql = match table {
         "projects" => "UPDATE projects SET published = ? WHERE id = ?",
         "sites" => "UPDATE sites SET published = ? WHERE id = ?",

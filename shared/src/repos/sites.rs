@@ -1,5 +1,5 @@
 //! Sites: reads with localisation and published-memory counts, the nearest-N search on
-//! the SPATIAL index, access facts, and the writes of E20–E23.
+//! the SPATIAL index, access facts, and the writes.
 
 use std::{
     collections::HashMap,
@@ -14,8 +14,9 @@ use crate::error::ApiError;
 use crate::models::info::{Info, InfoOut};
 use crate::models::site::{Location, Site};
 
-/// Columns of a site read, localised like projects (§4.0) with the project's default
-/// language; the published-memory count in the same statement (no N+1).
+/// Columns of a site read, localised like projects with the project's default language
+/// (docs/api-conventions.md#projects-and-sites); the published-memory count in the same
+/// statement (no N+1).
 macro_rules! site_columns {
     () => {
         "SELECT s.name,
@@ -63,8 +64,9 @@ pub fn site_from_row(mut r: Row) -> Result<Site, ApiError> {
     })
 }
 
-/// Every site of the project the caller may see (§4.1, B9/B10 fixed): admins and
-/// superusers all, other users published plus the ones they created, anonymous published.
+/// Every site of the project the caller may see: admins and superusers all, other users
+/// published plus the ones they created, anonymous published
+/// (docs/compatibility.md#unpublished-sites-belong-to-their-creator).
 pub async fn list(
     q: &mut impl Queryable,
     project: &ProjectAccess,
@@ -443,8 +445,10 @@ impl SiteAccess {
     pub fn is_creator(&self, viewer: Viewer) -> bool {
         viewer.user_id.is_some() && self.creator_id == viewer.user_id
     }
-    /// Published sites are public; unpublished ones are seen by their creator (B9) and
-    /// the project's admins and superusers (B10).
+    /// Published sites are public; unpublished ones are seen by their creator and the
+    /// project's admins and superusers
+    /// (docs/compatibility.md#unpublished-sites-belong-to-their-creator,
+    /// docs/compatibility.md#superusers-are-admins-of-every-project).
     pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
         self.published || project.admin || self.is_creator(viewer)
     }
@@ -498,7 +502,8 @@ pub async fn language_code(q: &mut impl Queryable, lang_id: i32) -> Result<Strin
     code.ok_or_else(|| ApiError::internal("project language row missing"))
 }
 
-/// Whether any project already has a site of this name (names are globally unique, B12).
+/// Whether any project already has a site of this name (names are globally unique,
+/// docs/compatibility.md#duplicate-site-names).
 pub async fn name_taken(q: &mut impl Queryable, name: &str) -> Result<bool, ApiError> {
     let found: Option<i32> = q
         .exec_first("SELECT id FROM sites WHERE name = ?", (name,))

@@ -1,4 +1,4 @@
-//! `POST /admin/publish` (E41).
+//! `POST /admin/publish`.
 
 use axum::{extract::State, routing::post, Router};
 
@@ -25,7 +25,7 @@ pub fn router() -> Router<AppState> {
         NotModified, NoPrivileges, NotFound, Always, TooLarge, Invalid
     ))]
 /// 204 when the flag changed, 304 when it already had the requested value. No language
-/// negotiation here (§0.4).
+/// negotiation here.
 async fn publish_order(
     State(state): State<AppState>,
     user: MaybeUser,

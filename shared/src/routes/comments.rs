@@ -1,4 +1,4 @@
-//! Comments (E29–E33). Not registered when `MUISTOT_DISABLE_COMMENTS` is set.
+//! Comments. Not registered when `MUISTOT_DISABLE_COMMENTS` is set.
 
 use axum::{extract::State, routing::get, Json, Router};
 
@@ -208,7 +208,8 @@ async fn modify(
     if !found.comment.is_author(viewer) {
         return Err(ApiError::no_privileges());
     }
-    // An edit goes back to review unless content is published at once (B21 as decided).
+    // An edit goes back to review unless content is published at once
+    // (docs/compatibility.md#an-edited-comment-goes-back-to-review).
     comments::update(
         &mut tx,
         found.comment.id,

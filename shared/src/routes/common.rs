@@ -1,4 +1,4 @@
-//! `GET /` (health check) and `GET /languages` (E1, E2).
+//! `GET /` (health check) and `GET /languages`.
 
 use axum::{
     response::{Html, IntoResponse},
@@ -51,7 +51,8 @@ async fn index(base: BaseUrl) -> impl IntoResponse {
     ))
 }
 
-/// E2's body, keys in the documented order.
+/// The body of `GET /languages`: the language's English name and ISO 639 codes, keys in
+/// the original's order.
 #[derive(Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Language, example = json!({"name": "Finnish", "id": "fin", "alpha_3": "fin", "alpha_2": "fi"}))]
 #[serde(deny_unknown_fields)]

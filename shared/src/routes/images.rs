@@ -1,4 +1,4 @@
-//! `GET /images/{image}` (E3): stored and bundled images, with caching headers.
+//! `GET /images/{image}`: stored and bundled images, with caching headers.
 
 use std::sync::LazyLock;
 
@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/images/{image}", get(image))
 }
 
-/// API.md §9; `\w` is Unicode-aware as in the original.
+/// Image names (docs/api-conventions.md#images); `\w` is Unicode-aware as in the original.
 static NAME_RE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[\w-]{1,36}(?:\.[a-zA-Z0-9]{1,10})?$").expect("static regex"));
 

@@ -1,5 +1,7 @@
-//! Login, registration and e-mail links (E4–E9), under both the seed paths and the
-//! `/auth/…` aliases the frontend calls (API.md §0.1a). Flows: SESSIONS_AND_LOGIN.md §4–§7.
+//! Login, registration and e-mail links, under both the original ("seed") paths and the
+//! `/auth/…` aliases the frontend calls (docs/api-conventions.md#login-route-aliases).
+//! Sessions and links: docs/api-conventions.md#sessions,
+//! docs/api-conventions.md#login-links.
 
 use axum::{
     extract::State,
@@ -27,7 +29,7 @@ use crate::{
     validation::{self, Username},
 };
 
-/// The `/auth/…` spellings the frontend calls (API.md §0.1a): `(alias, seed path)`. The
+/// The `/auth/…` spellings the frontend calls: `(alias, seed path)`. The
 /// router serves each alias with the seed's handler; the OpenAPI document copies the
 /// seed's operations.
 pub const ALIASES: &[(&str, &str)] = &[
@@ -71,8 +73,9 @@ pub fn session_response(status: StatusCode, key: &[u8]) -> Response {
     }
 }
 
-/// Starts a session for the account's username as stored (canonical, B33), with the
-/// compatibility grants of §2.3.
+/// Starts a session for the account's username as stored (canonical,
+/// docs/compatibility.md#sessions-use-the-username-as-stored), with the grants the
+/// original server reads from a session (docs/api-conventions.md#sessions).
 pub async fn start_session(
     state: &AppState,
     q: &mut impl mysql_async::prelude::Queryable,
@@ -122,7 +125,7 @@ enum LoginDoc {
     },
 }
 
-/// E5: username or e-mail plus password → 200 with the session header.
+/// Password login: username or e-mail plus password → 200 with the session header.
 #[utoipa::path(post, path = "/login", tag = "login",
     summary = "Log in with username or e-mail and password",
     request_body = LoginDoc,
@@ -158,13 +161,15 @@ async fn password_login(
     } else {
         login::by_email(&mut conn, &subject, false).await?
     };
-    // Unknown users cost the same bcrypt work as known ones (B32).
+    // Unknown users cost the same bcrypt work as known ones
+    // (docs/compatibility.md#login-does-not-reveal-which-accounts-exist).
     let hash = account.as_ref().and_then(|a| a.password_hash.clone());
     let ok = passwords::verify(body.password, hash, state.config().bcrypt_cost).await?;
     let account = match account {
         Some(a) if ok => a,
         _ => {
-            // Only failures within the limit get an answer about the password (§ throttle).
+            // Only failures within the limit get an answer about the password
+            // (repos::throttle).
             return Err(
                 if throttle::count_failure(&mut conn, &subject).await? > throttle::MAX_ATTEMPTS {
                     ApiError::TooManyRequests
@@ -212,7 +217,7 @@ struct OAuthOut {
     oauth_providers: Vec<String>,
 }
 
-/// E6: a new unverified account and a verification link; 201, no session.
+/// Registration: a new unverified account and a verification link; 201, no session.
 #[utoipa::path(post, path = "/register", tag = "login",
     summary = "Register; a verification link is mailed",
     description = "No session is started: the link (`/register/confirm`) verifies the account.",
@@ -244,7 +249,8 @@ async fn register(
         return Err(ApiError::internal("validated fields missing"));
     };
     if user.0.is_some() {
-        // The original's bare JSON string, kept for the frontend (B30).
+        // The original's bare JSON string, kept for the frontend
+        // (docs/compatibility.md#registration-validates-username-and-password).
         return Ok((StatusCode::FORBIDDEN, Json("Already signed-in")).into_response());
     }
     let hash = passwords::hash(body.password, state.config().bcrypt_cost).await?;
@@ -270,7 +276,7 @@ async fn register(
     Ok(StatusCode::CREATED.into_response())
 }
 
-/// 409 naming the first of username, e-mail that another account has (§5 step 3).
+/// 409 naming the first of username, e-mail that another account has (the original's order).
 async fn check_free(tx: &mut crate::db::Tx, username: &str, email: &str) -> ApiResult<()> {
     if login::username_taken(tx, username, None).await? {
         return Err(ApiError::Conflict("Username already in use".into()));
@@ -281,7 +287,7 @@ async fn check_free(tx: &mut crate::db::Tx, username: &str, email: &str) -> ApiR
     Ok(())
 }
 
-/// E7: verifies the account; no session.
+/// Registration link: verifies the account; no session.
 #[utoipa::path(post, path = "/register/confirm", tag = "login",
     summary = "Verify an account with the mailed link",
     params(UserTokenQuery),
@@ -304,7 +310,8 @@ async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Re
     Ok(Reply::NoContent)
 }
 
-/// E8: sends a login link, creating an account with a generated name for a new address.
+/// E-mail login: sends a login link, creating an account with a generated name for a new
+/// address.
 #[utoipa::path(post, path = "/login/email-only", tag = "login",
     summary = "Mail a login link (creates an account for a new address)",
     description = "The answer is the same whether the address was known or not. The mail is in \
@@ -362,7 +369,8 @@ async fn email_login(
 }
 
 /// Inserts an account with a generated username; a clash is retried with a new name,
-/// five attempts in all, then 503 (§6.1, B39).
+/// five attempts in all, then 503
+/// (docs/compatibility.md#generated-usernames-are-made-in-process).
 async fn create_generated(tx: &mut crate::db::Tx, email: &str, hash: &str) -> ApiResult<Account> {
     for _ in 0..5 {
         let name = namegen::generate()?;
@@ -398,7 +406,8 @@ struct UserTokenQuery {
     token: String,
 }
 
-/// E9: a valid link → verified account and a session for its canonical username (B33).
+/// Link exchange: a valid link → verified account and a session for its canonical
+/// username (docs/compatibility.md#login-link-names-are-decoded-twice).
 #[utoipa::path(post, path = "/login/email-only/exchange", tag = "login",
     summary = "Log in with the mailed link",
     params(UserTokenQuery),
@@ -423,7 +432,7 @@ async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<R
     Ok(session_response(StatusCode::OK, &key))
 }
 
-/// E4.
+/// The configured OAuth provider names; there are no OAuth login routes.
 #[utoipa::path(get, path = "/oauth", tag = "login",
     summary = "Configured OAuth providers",
     responses((status = 200, description = "The providers", body = OAuthOut), Always))]

@@ -1,4 +1,5 @@
-//! The current user (E34–E40). Every route requires a session; 204s have empty bodies (B28).
+//! The current user. Every route requires a session; 204s have empty bodies
+//! (docs/compatibility.md#no-content-answers-have-no-body).
 
 use axum::{
     body::Bytes,
@@ -34,10 +35,11 @@ pub fn router() -> Router<AppState> {
         .route("/me/username", post(change_username))
 }
 
-/// Longest personal-data string: the columns are `VARCHAR(255)` (B24, B48).
+/// Longest personal-data string: the columns are `VARCHAR(255)`
+/// (docs/compatibility.md#text-limits-fit-the-columns).
 pub const PERSONAL_TEXT_CHARS: usize = 255;
 
-/// E34.
+/// `GET /me`.
 #[utoipa::path(get, path = "/me", tag = "me",
     summary = "The caller's account and personal data",
     security(("bearer" = [])),
@@ -76,7 +78,8 @@ struct PatchIn {
 fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
     let s = match v {
         Value::String(s) => s.clone(),
-        // pydantic v1 turned numbers into their text; so do we (API.md §0.2).
+        // pydantic v1 turned numbers into their text; so do we
+        // (docs/api-conventions.md#request-bodies-and-parameters).
         Value::Number(n) => n.to_string(),
         _ => return Err(FieldError::new(loc, "str type expected", "type_error.str")),
     };
@@ -90,7 +93,8 @@ fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
     Ok(SqlValue::from(s))
 }
 
-/// E35 (B24 fixed): only sent keys change, `null` clears, `{}` changes nothing; 204.
+/// `PATCH /me`: only sent keys change, `null` clears, `{}` changes nothing; 204
+/// (docs/compatibility.md#personal-data-changes-only-what-is-sent).
 #[utoipa::path(patch, path = "/me", tag = "me",
     summary = "Change personal data",
     request_body = PatchIn,
@@ -147,8 +151,9 @@ struct PasswordIn {
     password: String,
 }
 
-/// E36 (B27 decided): the new password in the query (as the frontend sends it) or in a
-/// JSON body `{"password": …}`; at least 8 characters. Ends every session; 200.
+/// `PUT /me/password`: the new password in the query (as the frontend sends it) or in a
+/// JSON body `{"password": …}`; at least 8 characters. Ends every session; 200
+/// (docs/compatibility.md#password-change-takes-the-query-or-a-body).
 #[utoipa::path(put, path = "/me/password", tag = "me",
     summary = "Set a new password; ends every session of the user",
     description = "The password comes in the query (as the frontend sends it) or, without the \
@@ -191,7 +196,8 @@ async fn change_password(
     Ok(Reply::Ok)
 }
 
-/// E37 (B25): a valid address; 304 same, 409 taken, 204 changed. Sessions are kept.
+/// `POST /me/email`: a valid address; 304 same, 409 taken, 204 changed. Sessions are kept
+/// (docs/compatibility.md#e-mail-changes-are-validated).
 #[utoipa::path(post, path = "/me/email", tag = "me",
     summary = "Change the e-mail address",
     params(("email" = String, Query, format = Email, description = "The new address", example = "matti@example.com")),
@@ -218,9 +224,10 @@ async fn change_email(
     }
 }
 
-/// E38 (B26, B62): a valid UID; 304 for the exact same name, 409 when another account
-/// has it (nobody is logged out). A rename ends every earlier session of the user and
-/// answers 204 with a fresh session in the `Authorization` header.
+/// `POST /me/username`: a valid username; 304 for the exact same name, 409 when another
+/// account has it (nobody is logged out). A rename ends every earlier session of the
+/// user and answers 204 with a fresh session in the `Authorization` header
+/// (docs/compatibility.md#renaming-validates-the-name-and-returns-a-new-session).
 #[utoipa::path(post, path = "/me/username", tag = "me",
     summary = "Rename; ends every earlier session and answers with a new one",
     params(("username" = String, Query, pattern = "^[a-zA-Z0-9_@.: #äöåÄÖÅ-]+$", min_length = 4, max_length = 64, description = "The new username (UID)")),
@@ -257,7 +264,7 @@ async fn change_username(
     }
 }
 
-/// E39: ends this session only.
+/// `DELETE /me`: ends this session only.
 #[utoipa::path(delete, path = "/me", tag = "me",
     summary = "Log out: end this session",
     security(("bearer" = [])),
@@ -270,7 +277,7 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<Repl
     Ok(Reply::NoContent)
 }
 
-/// E40: ends every session of the user.
+/// `DELETE /me/sessions`: ends every session of the user.
 #[utoipa::path(delete, path = "/me/sessions", tag = "me",
     summary = "End every session of the user",
     security(("bearer" = [])),

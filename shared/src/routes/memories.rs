@@ -1,4 +1,4 @@
-//! Memories (E24–E28).
+//! Memories.
 
 use axum::{extract::State, routing::get, Json, Router};
 
@@ -91,7 +91,8 @@ async fn list(
         memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
     let mut items = memories::list(&mut conn, site.id, project.admin, viewer).await?;
     if include_comments {
-        // Under the caller's own view (B17 fixed), one statement for the whole site.
+        // Under the caller's own view, one statement for the whole site
+        // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
         let mut by_memory = comments::for_site(&mut conn, site.id, project.admin, viewer).await?;
         for m in &mut items {
             m.comments = Some(by_memory.remove(&m.id).unwrap_or_default());
@@ -161,7 +162,8 @@ async fn create(
     lang.resolve()?;
     let viewer = Viewer::of(&user);
     let mut tx = state.db().begin().await?;
-    // No admin-posting rule for memories (B18 kept).
+    // No admin-posting rule for memories
+    // (docs/compatibility.md#admin-posting-restricts-sites-only).
     let (_, site_access) =
         memories::require_parents(&mut tx, project.as_str(), site.as_str(), viewer).await?;
     let mut uploads = Uploads::new(state.images().clone());

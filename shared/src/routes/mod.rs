@@ -31,7 +31,8 @@ use tower_http::{
 
 use crate::{auth, error::ApiError, http::guard, http::BaseUrl, state::AppState};
 
-/// Largest request body: a 3 000 000-character image plus the rest of the JSON (§9).
+/// Largest request body: a 3 000 000-character image plus the rest of the JSON
+/// (docs/api-conventions.md#images).
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// The resource groups, one Lambda function each.
@@ -102,9 +103,10 @@ impl Group {
     }
 }
 
-/// Every route of the API (API.md §11 plus the `/auth/…` aliases of §0.1a), by the group
-/// (Lambda function) that serves it. The template must declare exactly these for the
-/// matching functions; a unit test below and the packaging tests hold all three together.
+/// Every route of the API, `/auth/…` aliases included (docs/api-conventions.md#endpoints),
+/// by the group (Lambda function) that serves it. The template must declare exactly these
+/// for the matching functions; a unit test below and the packaging tests hold all three
+/// together.
 /// A group may appear here before its router lands: the tests then name what is missing.
 pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
     (
@@ -223,7 +225,7 @@ pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
 /// none of its routes (`$default`) to the common function, so the answer follows the whole
 /// [`ROUTE_TABLE`], not only this router: a known path with another method is a 405; a known
 /// route of another function in this build is a spelling API Gateway did not route (e.g. a
-/// trailing slash, §0.1), redirected with 307 to the spelling it does; anything else 404.
+/// trailing slash), redirected with 307 to the spelling it does; anything else 404.
 /// Locally every router is merged, so only the 404 and 405 cases can happen.
 async fn unmatched(groups: Arc<[Group]>, method: Method, uri: Uri, base: BaseUrl) -> Response {
     let path = uri.path();
@@ -262,8 +264,8 @@ fn known_routes(path: &str) -> Vec<(&'static str, &'static Method)> {
         .collect()
 }
 
-/// `HEAD` is not implied by `GET` (§0.1; axum would answer it with the GET handler):
-/// 405 on a known path, 404 elsewhere, as for any method no route has.
+/// `HEAD` is not implied by `GET`, as in the original (axum would answer it with the GET
+/// handler): 405 on a known path, 404 elsewhere, as for any method no route has.
 async fn refuse_head(req: axum::extract::Request, next: middleware::Next) -> Response {
     if req.method() != Method::HEAD {
         return next.run(req).await;
@@ -298,7 +300,7 @@ async fn method_not_allowed() -> ApiError {
 pub fn router(state: AppState, groups: &[Group]) -> Router {
     let mut routes = Router::new();
     for g in groups {
-        // MUISTOT_DISABLE_COMMENTS: the comment routes do not exist at all (§0.1).
+        // MUISTOT_DISABLE_COMMENTS: the comment routes do not exist at all.
         if *g == Group::Comments && state.config().disable_comments {
             continue;
         }
@@ -355,7 +357,8 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal(format!("handler panicked: {message}")).into_response()
 }
 
-/// `router` wrapped so that `/login/` and `/login` are the same route (§0.1).
+/// `router` wrapped so that `/login/` and `/login` are the same route
+/// (docs/api-conventions.md#paths-and-routing).
 pub fn service(state: AppState, groups: &[Group]) -> NormalizePath<Router> {
     NormalizePathLayer::trim_trailing_slash().layer(router(state, groups))
 }

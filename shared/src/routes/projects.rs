@@ -1,4 +1,4 @@
-//! Projects (E10–E17).
+//! Projects.
 
 use axum::{
     routing::{get, put},
@@ -138,7 +138,8 @@ async fn create(
     user.require_admin_scope()?;
     lang.resolve()?;
     // Only superusers create projects; checked before existence so that a project
-    // admin cannot probe names (B51).
+    // admin cannot probe names
+    // (docs/compatibility.md#project-creation-checks-privileges-first).
     if !user.superuser {
         return Err(ApiError::no_privileges());
     }
@@ -225,7 +226,8 @@ async fn modify(
     let mut tx = state.db().begin().await?;
     let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
 
-    // The order rule applies to the values the project will have (B59).
+    // The order rule applies to the values the project will have
+    // (docs/compatibility.md#start-and-end-dates-are-checked-the-right-way-round).
     let starts = match &body.starts {
         Patch::Absent => project.starts,
         Patch::Null => None,
@@ -336,8 +338,8 @@ async fn add_admin(
     ))
 }
 
-/// The shared start of E15/E16: input, guards, the privilege check on the project and the
-/// user named in the query, in one transaction.
+/// The shared start of adding and removing a project admin: input, guards, the privilege
+/// check on the project and the user named in the query, in one transaction.
 struct AdminChange {
     tx: crate::db::Tx,
     name: EntityId,

@@ -1,4 +1,4 @@
-//! Sites (E18–E23).
+//! Sites.
 
 use axum::{
     extract::State,
@@ -50,8 +50,8 @@ pub fn site_id(raw: &str) -> ApiResult<EntityId> {
     EntityId::parse(&["path", "site"], raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
-/// `lat`/`lon`/`n` of E18: each is checked when given (422), ranges included (B56);
-/// nearest mode needs all three.
+/// `lat`/`lon`/`n` of the site list: each is checked when given (422), ranges included;
+/// nearest mode needs all three (docs/compatibility.md#nearest-n-coordinates-are-range-checked).
 fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
     let coord = |name: &str, min: f64, max: f64| -> ApiResult<Option<f64>> {
         query
@@ -151,7 +151,8 @@ async fn read(
     let row = sites::get(&mut conn, site.id, viewer, &lang)
         .await?
         .ok_or_else(|| ApiError::NotAcceptable("Site missing default localization".into()))?;
-    // The embedded list has the visibility of the site read itself (B50 fixed).
+    // The embedded list has the visibility of the site read itself
+    // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
     let memories = if include_memories {
         let list = memories::list(&mut conn, site.id, project.admin, viewer).await?;
         Some(list.into_iter().map(MemoryAll::from).collect())
@@ -161,7 +162,8 @@ async fn read(
     Ok(Json(SiteAll::from_site(row, memories)))
 }
 
-/// The language id for a localisation write: configured and in the table (B6), else 406.
+/// The language id for a localisation write: configured and in the table, else 406
+/// (docs/compatibility.md#languages-must-be-configured-and-in-the-table).
 async fn supported_lang(
     q: &mut impl mysql_async::prelude::Queryable,
     state: &AppState,
@@ -196,7 +198,8 @@ async fn create(
     let viewer = Viewer::of(&user);
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
-    // Names are unique across projects: the same answer for both cases (B12).
+    // Names are unique across projects: the same answer for both cases
+    // (docs/compatibility.md#duplicate-site-names).
     if sites::name_taken(&mut tx, body.id.as_str()).await? {
         return Err(ApiError::Conflict("Site exists".into()));
     }
@@ -236,8 +239,9 @@ async fn create(
     ))
 }
 
-/// The privilege of E21 and E23 (B13 fixed): the site's creator, the project's admins
-/// and superusers; in an admin-posting project only the admins.
+/// The privilege of changing and localising a site: the site's creator, the project's
+/// admins and superusers; in an admin-posting project only the admins
+/// (docs/compatibility.md#localising-a-site-needs-the-right-to-edit-it).
 fn require_editor(
     project: &projects::ProjectAccess,
     site: &sites::SiteAccess,
@@ -312,7 +316,8 @@ async fn modify(
     responses(
         Changed, NoPrivileges, NotFound, Always, NotLocalized, Invalid
     ))]
-/// Soft delete (unpublish): the project's admins and superusers only (B14 kept).
+/// Soft delete (unpublish): the project's admins and superusers only
+/// (docs/compatibility.md#only-admins-delete-sites).
 async fn remove(
     State(state): State<AppState>,
     ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,

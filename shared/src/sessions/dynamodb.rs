@@ -4,13 +4,14 @@
 //! | --- | --- | --- |
 //! | `token` | S | partition key: standard base64 of the store key (`token:` + 32 random bytes) |
 //! | `user` | S | username as stored in `users`; partition key of the GSI `by-user` |
-//! | `data` | S | the session JSON of SESSIONS_AND_LOGIN.md §2 |
+//! | `data` | S | the session JSON (docs/api-conventions.md#sessions) |
 //! | `expires_at` | N | epoch seconds; the table's TTL attribute |
 //!
 //! DynamoDB deletes expired items late, so every read also checks `expires_at`. The
 //! per-user index is a GSI whose entries vanish with their items, so it never holds stale
-//! tokens (B57). A GSI is eventually consistent: a session created in the same instant
-//! as a "log out everywhere" may be missed by it (typically well under a second).
+//! tokens (docs/compatibility.md#per-user-session-indexes-hold-no-stale-tokens). A GSI is
+//! eventually consistent: a session created in the same instant as a "log out everywhere"
+//! may be missed by it (typically well under a second).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

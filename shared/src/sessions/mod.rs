@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ApiError;
 
-/// What a session stores, in the JSON layout of SESSIONS_AND_LOGIN.md §2 so that the old
-/// and new servers can share one store. `scopes`/`projects` are written for that
-/// compatibility only: authorisation reads the database's current rows (B41).
+/// What a session stores, in the original server's JSON layout so that the old and new
+/// servers can share one store (docs/api-conventions.md#sessions). `scopes`/`projects`
+/// are written for that compatibility only: authorisation reads the database's current
+/// rows (docs/compatibility.md#privileges-are-read-on-every-request).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionData {
     pub user: String,

@@ -1,7 +1,7 @@
 //! Redis sessions in the original layout (`token:<bytes>` → JSON, `user:<name>` → set of
-//! keys), without its stale-index weakness (B57): the index expires with the user's last
+//! keys), without its stale-index weakness: the index expires with the user's last
 //! session, is pruned on every login, and a purge deletes only keys that still belong to
-//! that user.
+//! that user (docs/compatibility.md#per-user-session-indexes-hold-no-stale-tokens).
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
-//! Session token format of SESSIONS_AND_LOGIN.md §1: the store key is `token:` followed by
-//! random bytes from the OS CSPRNG; the client sees base64 of the whole key with `+`→`:`
-//! and `/`→`-`.
+//! Session token format (docs/api-conventions.md#sessions): the store key is `token:`
+//! followed by random bytes from the OS CSPRNG; the client sees base64 of the whole key
+//! with `+`→`:` and `/`→`-`.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use rand::{rngs::OsRng, TryRngCore};
@@ -40,7 +40,8 @@ pub fn encode(key: &[u8]) -> String {
         .collect()
 }
 
-/// The store key of a client token. Only the documented alphabet is accepted (B40), and
+/// The store key of a client token. Only the documented alphabet is accepted
+/// (docs/compatibility.md#tokens-use-only-the-documented-alphabet), and
 /// only keys in the `token:` namespace, so a crafted token cannot address other keys.
 pub fn decode(token: &str) -> Result<Vec<u8>, TokenError> {
     if !token

@@ -1,8 +1,9 @@
-//! The access matrix of the content endpoints (API.md §10 with the decided fixes): for
+//! The access matrix of the content endpoints (docs/api-conventions.md#visibility): for
 //! every mutating endpoint, caller and target state, the status. Rules: 401 without a
 //! session; 404 when the caller cannot see the target (or its parent); 403 when they can
-//! see it but may not do this. Superusers are admins of every project (B10), admin rights
-//! are read from the database (B41).
+//! see it but may not do this. Superusers are admins of every project, admin rights are
+//! read from the database (docs/compatibility.md#superusers-are-admins-of-every-project,
+//! docs/compatibility.md#privileges-are-read-on-every-request).
 
 use muistot_tests::*;
 
@@ -66,7 +67,8 @@ fn expected(op: Op, caller: Caller, published: bool) -> u16 {
         }
         (SitePatch | SiteLocalize, Author | Admin | Superuser) => 204,
         (SiteDelete, Admin | Superuser) => 204,
-        // The creator sees their unpublished site but may not delete it (B14 kept).
+        // The creator sees their unpublished site but may not delete it
+        // (docs/compatibility.md#only-admins-delete-sites).
         (SiteDelete, Author) => 403,
         (MemoryPatch | CommentPatch, Author) => 204,
         // Only authors edit; admins see unpublished content, so they get 403 there too.

@@ -1,4 +1,4 @@
-//! `POST /admin/publish` (E41).
+//! `POST /admin/publish`.
 
 use muistot_tests::*;
 use mysql_async::prelude::*;
@@ -126,7 +126,8 @@ async fn guards_and_results() {
         r.json()["error"]["details"][0],
         json!("Required (authenticated,admin)")
     );
-    // B23: an admin of another project learns nothing.
+    // An admin of another project learns nothing
+    // (docs/compatibility.md#a-refused-publish-says-nothing).
     let r = app
         .send(Method::POST, PUBLISH, Some(&other_token), Some(order(true)))
         .await;
@@ -162,7 +163,8 @@ async fn guards_and_results() {
     app.send(Method::POST, PUBLISH, Some(&admin_token), Some(order(true)))
         .await
         .assert_status(304);
-    // `publish` defaults to true; the project name matches case-insensitively (B55).
+    // `publish` defaults to true; the project name matches case-insensitively
+    // (docs/compatibility.md#privileges-are-read-on-every-request).
     let upper = json!({"type": "site", "identifier": s, "parents": {"project": p.to_uppercase()},
                        "publish": "no"});
     app.send(Method::POST, PUBLISH, Some(&su_token), Some(upper))
@@ -177,7 +179,8 @@ async fn guards_and_results() {
         )
         .await;
     r.assert_status(404);
-    // B41: losing the admin row takes effect at once.
+    // Losing the admin row takes effect at once
+    // (docs/compatibility.md#privileges-are-read-on-every-request).
     let mut c = app.db().await;
     c.exec_drop("DELETE FROM project_admins WHERE user_id = ?", (admin,))
         .await
@@ -223,7 +226,8 @@ async fn targets_must_lie_in_the_named_parents() {
     let ca = comment(&app, ma, author, false).await;
     let send = |body: Value| app.send(Method::POST, PUBLISH, Some(&token), Some(body));
 
-    // B22: naming project A does not reach B's site, memory or comment.
+    // Naming project A does not reach B's site, memory or comment
+    // (docs/compatibility.md#publishing-stays-inside-the-named-parents).
     let r = send(json!({"type": "site", "identifier": sb, "parents": {"project": a}})).await;
     r.assert_status(404);
     assert_eq!(r.error_message(), "Site not found");
@@ -256,7 +260,7 @@ async fn targets_must_lie_in_the_named_parents() {
         .await
         .assert_status(200);
 
-    // B22: ids of 1000 and more are ids like any other.
+    // Ids of 1000 and more are ids like any other.
     let mut c = app.db().await;
     let big: i64 = 7_000_000 + i64::from(admin);
     c.exec_drop(

@@ -1,4 +1,4 @@
-//! Comments (E29–E33).
+//! Comments.
 
 use muistot_tests::*;
 

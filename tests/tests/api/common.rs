@@ -1,4 +1,4 @@
-//! E1, E2 and the cross-cutting rules of API.md §0.
+//! `GET /`, `GET /languages` and the cross-cutting rules of docs/api-conventions.md.
 
 use muistot_tests::*;
 
@@ -58,7 +58,7 @@ async fn unknown_path_and_wrong_method_use_the_envelope() {
         r.json(),
         json!({"error": {"code": 405, "message": "Method Not Allowed"}})
     );
-    // HEAD is not implied by GET (§0.1); a HEAD answer has no body to check.
+    // HEAD is not implied by GET; a HEAD answer has no body to check.
     for path in [
         "/projects",
         "/",

@@ -1,5 +1,6 @@
-//! Images (E3 and the uploads of §9): serving, content checks, storage hygiene (B43),
-//! and the S3 store on moto's server.
+//! Images (docs/api-conventions.md#images): serving, content checks, storage hygiene
+//! (docs/compatibility.md#image-files-leave-nothing-behind), and the S3 store on moto's
+//! server.
 
 use muistot::images::{ImageStore, S3ImageStore};
 use muistot_tests::*;
@@ -123,7 +124,7 @@ async fn uploads_are_checked_stored_served_and_cleaned_up() {
     .await;
     assert_eq!(uploader, author);
 
-    // Replacing the image deletes the old file and row (B43).
+    // Replacing the image deletes the old file and row.
     app.send(
         Method::PATCH,
         &mpath,

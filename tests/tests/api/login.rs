@@ -1,4 +1,4 @@
-//! Login, registration and e-mail links (E4–E9, §0.1a aliases) against MariaDB, Redis,
+//! Login, registration and e-mail links (with the `/auth/…` aliases) against MariaDB, Redis,
 //! the outbox mailer and, for SES v2 + DynamoDB, moto's server.
 
 use std::time::{Duration, Instant};
@@ -41,7 +41,8 @@ async fn password_login_on_every_spelling() {
         )
         .await;
     r.assert_status(200);
-    // the session is for the name as stored (B33)
+    // the session is for the name as stored
+    // (docs/compatibility.md#sessions-use-the-username-as-stored)
     let me = app.get("/me", Some(&r.session_token())).await;
     assert_eq!(me.json()["username"], json!(name));
 }
@@ -127,7 +128,8 @@ async fn password_login_refusals() {
     r.assert_status(400);
 }
 
-/// B32: an unknown username costs the same bcrypt work as a wrong password.
+/// An unknown username costs the same bcrypt work as a wrong password
+/// (docs/compatibility.md#login-does-not-reveal-which-accounts-exist).
 #[tokio::test]
 async fn unknown_users_take_as_long_as_wrong_passwords() {
     let app = TestApp::spawn_with(vec![("MUISTOT_BCRYPT_COST", "10".into())]).await;
@@ -196,13 +198,14 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         let mails = app.outbox_mails_to(&email);
         assert_eq!(mails.len(), 1);
         let mail = &mails[0];
-        // unverified → registration wording (B36), typos fixed (B38)
+        // unverified → registration wording, typos fixed
+        // (docs/compatibility.md#login-mail-wording-and-templates)
         assert!(mail.contains("vahvista tilisi"), "{mail}");
         assert!(!mail.contains("Muistojakrtalla") && !mail.contains("<h>"));
         let (user, token, verified) = login_link(mail).unwrap();
         assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "false"));
         assert_eq!(token.len(), 200);
-        // the table holds only a SHA-256 of the token (B61)
+        // the table holds only a SHA-256 of the token
         let mut c = app.db().await;
         let stored: String = c
             .exec_first(
@@ -285,7 +288,7 @@ async fn register_validates_and_reports_clashes() {
     assert_eq!(r.error_message(), "Email already in use");
     assert!(app.outbox_mails_to(&ok_email).is_empty());
 
-    // with a session: 403 and the bare JSON string (B30)
+    // with a session: 403 and the bare JSON string, as the original answered
     let (_, _, token) = app.user("signedin").await;
     for path in ["/register", "/auth/register"] {
         let r = app
@@ -354,7 +357,7 @@ async fn email_login_through_the_outbox() {
             r.assert_status(404);
             assert_eq!(r.error_message(), "Not found");
         }
-        // the name in another case still finds the link; the session is canonical (B33)
+        // the name in another case still finds the link; the session is canonical
         let r = app
             .send(Method::POST, &q(&user.to_lowercase(), &token), None, None)
             .await;

@@ -1,4 +1,4 @@
-//! The current user (E34–E40).
+//! The current user (`/me`).
 
 use muistot_tests::*;
 
@@ -25,7 +25,7 @@ async fn me_requires_a_session() {
         .send(Method::PATCH, "/me", None, Some(json!({"city": "Oulu"})))
         .await;
     r.assert_status(401);
-    // bad input is 422 before 401 (§0.7)
+    // bad input is 422 before 401 (docs/api-conventions.md#order-of-checks)
     let r = app
         .send(Method::PATCH, "/me", None, Some(json!({"country": "xx"})))
         .await;
@@ -57,7 +57,7 @@ async fn read_and_patch_personal_data() {
     let me = app.get("/me", Some(&token)).await.json();
     assert_eq!(me["country"], "FI");
     assert!(me["modified_at"].as_str().unwrap().len() == 19);
-    // only sent keys change (B24)
+    // only sent keys change
     patch(json!({"first_name": "Aino", "city": "Oulu", "birth_date": "1990-5-17"}))
         .await
         .assert_status(204);
@@ -87,7 +87,8 @@ async fn read_and_patch_personal_data() {
     );
     assert_eq!(me["first_name"], "Aino");
     assert_eq!(me["last_name"], "Virtanen");
-    // ISO 3166: alpha-3, subdivisions (B29)
+    // ISO 3166: alpha-3, subdivisions
+    // (docs/compatibility.md#country-codes-include-subdivisions)
     for (sent, stored) in [
         ("swe", "SE"),
         ("fi-01", "FI-01"),
@@ -184,7 +185,7 @@ async fn change_username() {
         assert_eq!(r.error_loc(), json!(["query", "username"]));
     }
     post(&name, &token).await.assert_status(304);
-    // another's name, in any case: 409, and nobody is logged out (B26)
+    // another's name, in any case: 409, and nobody is logged out
     let r = post(&victim.to_lowercase(), &token).await;
     r.assert_status(409);
     assert_eq!(r.error_message(), "Username in use");
@@ -195,7 +196,7 @@ async fn change_username() {
         .await
         .assert_status(200);
 
-    // a case-only change of one's own name is a rename; a fresh session comes back (B62)
+    // a case-only change of one's own name is a rename; a fresh session comes back
     let renamed = name.to_uppercase();
     let r = post(&renamed, &token).await;
     r.assert_status(204);
@@ -260,7 +261,7 @@ async fn change_password_in_query_or_body() {
     login(&password).await.assert_status(400);
     let c = login("new password 1").await.session_token();
 
-    // the JSON body form (B27)
+    // the JSON body form (docs/compatibility.md#password-change-takes-the-query-or-a-body)
     let r = app
         .send(
             Method::PUT,

@@ -1,4 +1,4 @@
-//! Memories (E24–E28): flags, visibility, placeholders, writes.
+//! Memories: flags, visibility, placeholders, writes.
 
 use muistot_tests::*;
 use mysql_async::prelude::*;
@@ -167,7 +167,7 @@ async fn modify_by_the_author_only() {
     app.send(Method::PATCH, &path, Some(&token), Some(json!({})))
         .await
         .assert_status(304);
-    // B16: a title cannot be removed.
+    // A title cannot be removed.
     let r = app
         .send(
             Method::PATCH,
@@ -243,7 +243,8 @@ async fn soft_deleted_memories_read_as_placeholders() {
         r.assert_status(204);
         assert_eq!(r.location_path().unwrap(), memories_path(&p, &s));
     }
-    // B15 fixed: reads keep working and show placeholders; counts stay.
+    // Reads keep working and show placeholders; counts stay
+    // (docs/compatibility.md#deleted-memories-and-authors-read-as-placeholders).
     let r = app.get(&path, None).await;
     r.assert_status(200);
     let body = r.json();
@@ -323,8 +324,9 @@ async fn embedded_comments_use_the_callers_view() {
     let c3 = comment(&app, own_hidden, author, false).await;
     comment(&app, shown, other, false).await;
 
-    // B17: the author's own unpublished memory does not break the list, and their own
-    // unpublished comments show with their flags.
+    // The author's own unpublished memory does not break the list, and their own
+    // unpublished comments show with their flags
+    // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
     let r = app
         .get(
             &format!("{}?include_comments=true", memories_path(&p, &s)),

@@ -99,7 +99,8 @@ async fn running_twice_changes_nothing_and_loses_nothing() {
 }
 
 /// A database as the original `schema.sql` left it: audit FKs without a delete rule
-/// (B45) and the original verifier clean-up. Migrating keeps the data and repairs both.
+/// and the original verifier clean-up. Migrating keeps the data and repairs both
+/// (docs/compatibility.md#audit-tables-no-longer-block-deletes).
 #[tokio::test]
 async fn upgrades_a_database_of_the_original_server() {
     let (url, pool) = fresh().await;
@@ -138,7 +139,7 @@ async fn upgrades_a_database_of_the_original_server() {
         .unwrap();
     assert_eq!(rules.len(), 4);
     assert!(rules.iter().all(|r| r == "CASCADE"), "{rules:?}");
-    // reported content can now be deleted (it blocked before, B45)
+    // reported content can now be deleted (it blocked before)
     conn.query_drop("DELETE FROM comments").await.unwrap();
     let reports: i64 = conn
         .query_first("SELECT COUNT(*) FROM audit_comments")
@@ -157,8 +158,9 @@ async fn upgrades_a_database_of_the_original_server() {
         .unwrap();
 }
 
-/// B46: the nightly clean-up keeps migrated users (no password hash) and anyone with
-/// content; it removes stale links and never-used self-registrations.
+/// The nightly clean-up keeps migrated users (no password hash) and anyone with content;
+/// it removes stale links and never-used self-registrations
+/// (docs/compatibility.md#the-nightly-link-clean-up-keeps-migrated-users).
 #[tokio::test]
 async fn verifier_cleanup_spares_migrated_users() {
     let (url, pool) = fresh().await;

@@ -1,4 +1,4 @@
-//! Projects (E10–E17), including the fixed defects B1–B7, B49, B51, B59.
+//! Projects, including the original's defects fixed here (docs/compatibility.md#projects).
 
 use muistot_tests::*;
 use mysql_async::prelude::Queryable;
@@ -115,7 +115,8 @@ async fn unpublished_projects_are_for_admins_and_superusers() {
     app.get(&format!("/projects/{id}"), Some(&su))
         .await
         .assert_status(200);
-    // B49: include_sites works for a superuser who is not a project admin
+    // include_sites works for a superuser who is not a project admin
+    // (docs/compatibility.md#superusers-are-admins-of-every-project)
     let r = app
         .get(&format!("/projects/{id}?include_sites=true"), Some(&su))
         .await;
@@ -196,7 +197,8 @@ async fn b2_date_range_rule_on_create() {
     body["starts"] = json!("2020-01-01T00:00:00");
     body["ends"] = json!("2030-01-01T12:30:00");
     create(&app, &su, body).await;
-    // B3: a project with an end date reads fine, list too
+    // a project with an end date reads fine, list too
+    // (docs/compatibility.md#contact-admin-posting-and-end-date-are-returned)
     let r = app.get(&format!("/projects/{ok}"), None).await;
     r.assert_status(200);
     assert_eq!(r.json()["ends"], "2030-01-01T12:30:00");
@@ -732,7 +734,8 @@ async fn admins_are_added_and_removed() {
         app.get(&format!("/projects/{id}"), None).await.json()["admins"],
         json!([name])
     );
-    // B41: the new admin's existing session has the power at once
+    // the new admin's existing session has the power at once
+    // (docs/compatibility.md#privileges-are-read-on-every-request)
     app.send(
         Method::PATCH,
         &format!("/projects/{id}"),

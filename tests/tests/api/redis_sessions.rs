@@ -1,4 +1,6 @@
-//! The Redis layout of SESSIONS_AND_LOGIN.md §2 and the B57 fix, against the real Redis.
+//! The Redis layout of the original server (docs/api-conventions.md#sessions) without
+//! its stale index (docs/compatibility.md#per-user-session-indexes-hold-no-stale-tokens),
+//! against the real Redis.
 
 use std::time::Duration;
 
@@ -75,7 +77,7 @@ async fn end_and_end_all() {
     assert!(s.touch(&other).await.unwrap().is_some());
 }
 
-/// B57: a key in a user's index that now belongs to someone else (a stale entry whose key
+/// A key in a user's index that now belongs to someone else (a stale entry whose key
 /// was re-issued) is not deleted by the first user's "log out everywhere".
 #[tokio::test]
 async fn end_all_deletes_only_the_users_own_keys() {
@@ -90,7 +92,7 @@ async fn end_all_deletes_only_the_users_own_keys() {
     assert!(s.touch(&bobs).await.unwrap().is_some());
 }
 
-/// B57: stale index entries are pruned, and the index expires with the last session.
+/// Stale index entries are pruned, and the index expires with the last session.
 #[tokio::test]
 async fn index_does_not_keep_stale_keys() {
     let s = store(960).await;

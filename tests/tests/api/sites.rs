@@ -1,4 +1,4 @@
-//! Sites (E18–E23): visibility, writes, and the nearest-N search.
+//! Sites: visibility, writes, and the nearest-N search.
 
 use muistot_tests::*;
 use mysql_async::prelude::*;
@@ -29,7 +29,8 @@ async fn create_then_read_with_explicit_nulls() {
 
     let r = app.get(&site_path(&p, &id), None).await;
     r.assert_status(200);
-    // B11 kept: every field written, nulls included.
+    // Every field written, nulls included
+    // (docs/compatibility.md#the-single-site-read-writes-explicit-nulls).
     assert_eq!(
         r.json(),
         json!({"id": id, "info": {"lang": "fi", "name": "Paikka", "abstract": "Lyhyesti",
@@ -84,7 +85,8 @@ async fn create_checks_in_order() {
     r.assert_status(422);
     assert_eq!(r.error_loc(), json!(["body", "location", "lat"]));
 
-    // Duplicate names: in this project and in another (B12: 409 both, same message).
+    // Duplicate names: in this project and in another (409 both, same message,
+    // docs/compatibility.md#duplicate-site-names).
     let taken = site(&app, &p, true, None).await;
     let r = app
         .send(
@@ -220,7 +222,8 @@ async fn list_visibility_by_caller() {
     let public = site(&app, &p, true, None).await;
     let mine = site(&app, &p, false, Some(creator)).await;
     let foreign = site(&app, &p, false, None).await;
-    // B9: an admin edit does not hide the site from its creator.
+    // An admin edit does not hide the site from its creator
+    // (docs/compatibility.md#unpublished-sites-belong-to-their-creator).
     let mut c = app.db().await;
     c.exec_drop(
         "UPDATE sites SET modifier_id = ? WHERE name = ?",
@@ -261,8 +264,8 @@ async fn list_visibility_by_caller() {
         .await
         .assert_status(200);
 
-    // An unpublished project hides its sites from everyone but its admins (B10: and
-    // superusers).
+    // An unpublished project hides its sites from everyone but its admins and superusers
+    // (docs/compatibility.md#superusers-are-admins-of-every-project).
     let hidden = project(
         &app,
         ProjectOpts {
@@ -310,7 +313,8 @@ async fn read_checks_and_include_memories() {
     r.assert_status(422);
     assert_eq!(r.error_loc(), json!(["path", "site"]));
 
-    // B50: the creator of an unpublished site reads it with its memories.
+    // The creator of an unpublished site reads it with its memories
+    // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
     let s = site(&app, &p, false, Some(creator)).await;
     let own = memory(&app, &s, Some(creator), false).await;
     memory(&app, &s, Some(other), false).await;
@@ -327,7 +331,7 @@ async fn read_checks_and_include_memories() {
     let got: Vec<i64> = ms.iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(got, vec![own, public]);
     assert_eq!(body["memories_count"], json!(1));
-    // Memories inside the single read are written in full (B11).
+    // Memories inside the single read are written in full.
     assert_eq!(ms[1]["image"], Value::Null);
     assert_eq!(ms[1]["comments"], Value::Null);
     assert_eq!(ms[0]["waiting_approval"], json!(true));
@@ -502,7 +506,8 @@ async fn localize_needs_the_edit_privilege() {
     let s = site(&app, &p, true, Some(creator)).await;
     let path = format!("{}/localize", site_path(&p, &s));
     let info = json!({"lang": "en", "name": "Place", "abstract": "a", "description": "d"});
-    // B13 fixed: another user may not rewrite it.
+    // Another user may not rewrite it
+    // (docs/compatibility.md#localising-a-site-needs-the-right-to-edit-it).
     let r = app
         .send(Method::PUT, &path, Some(&other_token), Some(info.clone()))
         .await;
@@ -566,7 +571,8 @@ async fn nearest_query_parameters() {
     let r = get("n=-1&lat=60&lon=25").await;
     r.assert_status(400);
     assert_eq!(r.error_message(), "negative n");
-    // B56: ranges and finiteness are checked.
+    // Ranges and finiteness are checked
+    // (docs/compatibility.md#nearest-n-coordinates-are-range-checked).
     for (q, field) in [
         ("n=1&lat=90.5&lon=25", "lat"),
         ("n=1&lat=60&lon=-181", "lon"),
