@@ -19,6 +19,6 @@ cargo test --workspace --locked "$@" || status=$?
 # process has ended (a concurrent run's databases are left alone).
 for db in $(mysql -h127.0.0.1 -uroot -N -e "SHOW DATABASES LIKE 'muistot\_test\_%'"); do
   pid=$(echo "$db" | cut -d_ -f3)
-  if [ ! -d "/proc/$pid" ]; then mysql -h127.0.0.1 -uroot -e "DROP DATABASE \`$db\`"; fi
+  if [ ! -d "/proc/$pid" ]; then mysql -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS \`$db\`"; fi
 done
 exit $status

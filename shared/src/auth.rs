@@ -1,6 +1,9 @@
 //! Bearer-token authentication (docs/api-conventions.md#authentication). A middleware
 //! resolves the header of every request, public and unknown paths included: absent →
-//! anonymous, invalid → 401.
+//! anonymous, malformed → 401. A well-formed token whose session has ended (expired,
+//! logged out, its user gone) is anonymous too, so public reads and login still work; what
+//! needs a user then answers 401 as without a token. The 2022 frontend keeps an ended
+//! token and sends it with every request, login included (docs/frontend-contract.md).
 //! The user's admin and superuser status is read from the database on each request
 //! (docs/compatibility.md#privileges-are-read-on-every-request).
 
@@ -43,7 +46,8 @@ impl AuthUser {
     }
 }
 
-/// Optional caller. An *invalid* token never gets here: the middleware answered 401.
+/// Optional caller: `None` without a token or with one whose session has ended. A
+/// malformed token never gets here: the middleware answered 401.
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<AuthUser>);
 
@@ -86,15 +90,17 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         return next.run(req).await;
     };
     match resolve(&state, value.as_bytes()).await {
-        Ok(user) => {
+        Ok(Some(user)) => {
             req.extensions_mut().insert(user);
             next.run(req).await
         }
+        Ok(None) => next.run(req).await,
         Err(e) => e.into_response(),
     }
 }
 
-async fn resolve(state: &AppState, header: &[u8]) -> Result<AuthUser, ApiError> {
+/// The caller of a well-formed token; `None` when its session has ended.
+async fn resolve(state: &AppState, header: &[u8]) -> Result<Option<AuthUser>, ApiError> {
     let value = std::str::from_utf8(header)
         .map_err(|_| ApiError::Unauthorized("Invalid Token Format".into()))?;
     let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
@@ -103,11 +109,9 @@ async fn resolve(state: &AppState, header: &[u8]) -> Result<AuthUser, ApiError> 
     }
     let key = token::decode(credentials)
         .map_err(|_| ApiError::Unauthorized("Invalid Token Format".into()))?;
-    let session = state
-        .sessions()
-        .touch(&key)
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("Invalid Session".into()))?;
+    let Some(session) = state.sessions().touch(&key).await? else {
+        return Ok(None);
+    };
     let mut conn = state.db().conn().await?;
     let row: Option<(i32, String, bool, bool)> = conn
         .exec_first(
@@ -118,13 +122,14 @@ async fn resolve(state: &AppState, header: &[u8]) -> Result<AuthUser, ApiError> 
             (&session.user,),
         )
         .await?;
-    let (id, username, superuser, admin_of_any) =
-        row.ok_or_else(|| ApiError::Unauthorized("Invalid Session".into()))?;
-    Ok(AuthUser {
+    let Some((id, username, superuser, admin_of_any)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(AuthUser {
         id,
         username,
         superuser,
         admin_scope: superuser || admin_of_any,
         session_key: key,
-    })
+    }))
 }

@@ -33,6 +33,13 @@ pub struct Site {
     pub waiting_approval: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub own: Option<bool>,
+    /// Username of who created the site; absent when that account is gone. The 2022
+    /// frontend shows it ("by: …"), as the original server sent it from April 2022 on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    /// Username of who changed the site last; absent when that account is gone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modifier: Option<String>,
 }
 
 /// `info` with explicit nulls, for the single-site read.
@@ -59,6 +66,11 @@ pub struct SiteAll {
     pub waiting_approval: Option<bool>,
     pub memories: Option<Vec<MemoryAll>>,
     pub own: Option<bool>,
+    /// As in the list item: written only when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creator: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modifier: Option<String>,
 }
 
 impl SiteAll {
@@ -77,6 +89,8 @@ impl SiteAll {
             waiting_approval: s.waiting_approval,
             memories,
             own: s.own,
+            creator: s.creator,
+            modifier: s.modifier,
         }
     }
 }

@@ -200,10 +200,10 @@ pub fn components() -> Vec<(&'static str, Response)> {
         (
             "Renamed",
             ResponseBuilder::new()
-                .description("Renamed; every earlier session has ended; empty body")
+                .description("Renamed; every other session of the user has ended, the calling one goes on under the new name; empty body")
                 .header(
                     "Authorization",
-                    authorization("A new session for the new name"),
+                    authorization("The calling session, now under the new name"),
                 )
                 .build(),
         ),

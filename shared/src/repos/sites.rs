@@ -27,7 +27,9 @@ macro_rules! site_columns {
                 ST_X(s.location), ST_Y(s.location), img.file_name,
                 (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
                 s.published,
-                (:user IS NOT NULL AND s.creator_id <=> :user) "
+                (:user IS NOT NULL AND s.creator_id <=> :user),
+                (SELECT u.username FROM users u WHERE u.id = s.creator_id),
+                (SELECT u.username FROM users u WHERE u.id = s.modifier_id) "
     };
 }
 
@@ -61,6 +63,8 @@ pub fn site_from_row(mut r: Row) -> Result<Site, ApiError> {
         memories_count: col(&mut r, 8)?,
         waiting_approval: (!published).then_some(true),
         own: own.then_some(true),
+        creator: col(&mut r, 11)?,
+        modifier: col(&mut r, 12)?,
     })
 }
 
@@ -197,7 +201,7 @@ pub fn enclosing_rects(lat: f64, lon: f64, theta: f64) -> Option<Vec<Rect>> {
     })
 }
 
-/// The columns of a nearest answer: 0–10 as [`site_from_row`], then the id and the
+/// The columns of a nearest answer: 0–12 as [`site_from_row`], then the id and the
 /// distance. `s` is a candidate site, `di`/`ri` its default and requested localisation.
 macro_rules! nearest_columns {
     () => {
@@ -206,7 +210,9 @@ macro_rules! nearest_columns {
          COALESCE(ri.description, di.description), ST_X(s.location), ST_Y(s.location),
          img.file_name,
          (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
-         s.published, (:user IS NOT NULL AND s.creator_id <=> :user), s.id,
+         s.published, (:user IS NOT NULL AND s.creator_id <=> :user),
+         (SELECT u.username FROM users u WHERE u.id = s.creator_id),
+         (SELECT u.username FROM users u WHERE u.id = s.modifier_id), s.id,
          ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d"
     };
 }
@@ -418,8 +424,8 @@ async fn search(
     let mut candidates = rows
         .into_iter()
         .map(|mut row| {
-            let id = col(&mut row, 11)?;
-            let distance = col(&mut row, 12)?;
+            let id = col(&mut row, 13)?;
+            let distance = col(&mut row, 14)?;
             let site = site_from_row(row)?;
             Ok(Candidate { id, distance, site })
         })

@@ -92,6 +92,26 @@ pub async fn start_session(
         .await
 }
 
+/// Puts the session `key` back for the account under `username` (after a rename ended
+/// it with the old name's sessions); a fresh key only if `key` was taken meanwhile.
+pub async fn continue_session(
+    state: &AppState,
+    q: &mut impl mysql_async::prelude::Queryable,
+    key: &[u8],
+    account_id: i32,
+    username: &str,
+) -> ApiResult<Vec<u8>> {
+    let session = SessionData {
+        user: username.to_string(),
+        data: login::grants(q, account_id).await?,
+    };
+    if state.sessions().create_at(key, &session).await? {
+        Ok(key.to_vec())
+    } else {
+        state.sessions().create(&session).await
+    }
+}
+
 fn invalid(errors: Vec<FieldError>) -> ApiResult<()> {
     if errors.is_empty() {
         Ok(())

@@ -24,7 +24,7 @@ use crate::{
     validation::{self, Patch, Username},
 };
 
-use super::login::{session_response, start_session};
+use super::login::{continue_session, session_response};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -52,7 +52,8 @@ async fn read(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<U
         .ok_or_else(ApiError::unauthorized)
 }
 
-/// Personal data to change: only the sent keys change, `null` clears one.
+/// Personal data to change: only the sent keys change, `null` clears one, an empty string
+/// leaves its field as it is.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[schema(as = PatchUser, example = json!({"first_name": "Matti", "country": "fi", "birth_date": "1970-01-31"}))]
 struct PatchIn {
@@ -93,7 +94,7 @@ fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
     Ok(SqlValue::from(s))
 }
 
-/// `PATCH /me`: only sent keys change, `null` clears, `{}` changes nothing; 204
+/// `PATCH /me`: only sent keys change, `null` clears, `""` and `{}` change nothing; 204
 /// (docs/compatibility.md#personal-data-changes-only-what-is-sent).
 #[utoipa::path(patch, path = "/me", tag = "me",
     summary = "Change personal data",
@@ -118,7 +119,10 @@ async fn modify(
     for (column, name, patch) in fields {
         let loc = ["body", name];
         let value = match patch {
+            // An input left empty: the 2022 frontend sends "" for each (its inputs are not
+            // pre-filled), which must not wipe or fail the fields the person did fill in.
             Patch::Absent => continue,
+            Patch::Value(Value::String(s)) if s.trim().is_empty() => continue,
             Patch::Null => Ok(SqlValue::NULL),
             Patch::Value(v) => match column {
                 Column::Country => match v {
@@ -225,11 +229,12 @@ async fn change_email(
 }
 
 /// `POST /me/username`: a valid username; 304 for the exact same name, 409 when another
-/// account has it (nobody is logged out). A rename ends every earlier session of the
-/// user and answers 204 with a fresh session in the `Authorization` header
+/// account has it (nobody is logged out). A rename ends every other session of the user,
+/// keeps the calling one under the new name and answers 204 with its token in the
+/// `Authorization` header
 /// (docs/compatibility.md#renaming-validates-the-name-and-returns-a-new-session).
 #[utoipa::path(post, path = "/me/username", tag = "me",
-    summary = "Rename; ends every earlier session and answers with a new one",
+    summary = "Rename; ends every other session, the calling one goes on under the new name",
     params(("username" = String, Query, pattern = "^[a-zA-Z0-9_@.: #äöåÄÖÅ-]+$", min_length = 4, max_length = 64, description = "The new username (UID)")),
     security(("bearer" = [])),
     responses(Renamed, NotModified,
@@ -257,8 +262,18 @@ async fn change_username(
             if let Err(e) = state.sessions().end_all(&user.username).await {
                 tracing::warn!(error = %e, "second purge after rename failed");
             }
+            // The calling session goes on under the new name with the same token: the
+            // 2022 frontend keeps sending the token it had until the page is reloaded, so
+            // a rename must not log that page out (docs/frontend-contract.md).
             let mut conn = state.db().conn().await?;
-            let key = start_session(&state, &mut conn, user.id, username.as_str()).await?;
+            let key = continue_session(
+                &state,
+                &mut conn,
+                &user.session_key,
+                user.id,
+                username.as_str(),
+            )
+            .await?;
             Ok(session_response(StatusCode::NO_CONTENT, &key))
         }
     }

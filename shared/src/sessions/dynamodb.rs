@@ -27,7 +27,7 @@ use aws_sdk_dynamodb::{
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 
-use super::{token, SessionData, SessionStore};
+use super::{SessionData, SessionStore};
 use crate::error::ApiError;
 
 /// Names the deployment template must use.
@@ -188,37 +188,31 @@ impl DynamoDbSessionStore {
 
 #[async_trait]
 impl SessionStore for DynamoDbSessionStore {
-    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError> {
+    async fn create_at(&self, key: &[u8], session: &SessionData) -> Result<bool, ApiError> {
         let json = serde_json::to_string(session).map_err(ApiError::internal)?;
-        for _ in 0..4 {
-            let key = token::new_key()?;
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .item(PARTITION_KEY, Self::item_key(&key))
-                .item(USER_ATTR, s(&session.user))
-                .item(DATA_ATTR, s(&json))
-                .item(TTL_ATTR, n(now_secs() + self.lifetime_secs))
-                // Two sessions never share a token, even if the random keys ever clashed.
-                .condition_expression("attribute_not_exists(#t)")
-                .expression_attribute_names("#t", PARTITION_KEY)
-                .send()
-                .await;
-            match put {
-                Ok(_) => return Ok(key),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-                {
-                    continue
-                }
-                Err(e) => return Err(unavailable(e)),
+        let put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item(PARTITION_KEY, Self::item_key(key))
+            .item(USER_ATTR, s(&session.user))
+            .item(DATA_ATTR, s(&json))
+            .item(TTL_ATTR, n(now_secs() + self.lifetime_secs))
+            // Two sessions never share a token.
+            .condition_expression("attribute_not_exists(#t)")
+            .expression_attribute_names("#t", PARTITION_KEY)
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
             }
+            Err(e) => Err(unavailable(e)),
         }
-        Err(ApiError::Internal(
-            "could not allocate a unique session key".into(),
-        ))
     }
 
     async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError> {

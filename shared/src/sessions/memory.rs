@@ -9,7 +9,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use super::{token, SessionData, SessionStore};
+use super::{SessionData, SessionStore};
 use crate::error::ApiError;
 
 pub struct MemorySessionStore {
@@ -33,17 +33,15 @@ impl MemorySessionStore {
 
 #[async_trait]
 impl SessionStore for MemorySessionStore {
-    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError> {
+    async fn create_at(&self, key: &[u8], session: &SessionData) -> Result<bool, ApiError> {
         let mut map = self.map();
         let now = Instant::now();
         map.retain(|_, (_, expires)| *expires > now);
-        loop {
-            let key = token::new_key()?;
-            if !map.contains_key(&key) {
-                map.insert(key.clone(), (session.clone(), now + self.lifetime));
-                return Ok(key);
-            }
+        if map.contains_key(key) {
+            return Ok(false);
         }
+        map.insert(key.to_vec(), (session.clone(), now + self.lifetime));
+        Ok(true)
     }
 
     async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError> {

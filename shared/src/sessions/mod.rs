@@ -44,8 +44,22 @@ impl SessionData {
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Stores a new session under a fresh key and returns that key.
-    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError>;
+    /// Stores `session` under `key` unless that key is already a session; whether it did.
+    async fn create_at(&self, key: &[u8], session: &SessionData) -> Result<bool, ApiError>;
+    /// Stores a new session under a fresh key from the OS random source and returns that
+    /// key. A clash of 256-bit keys is practically impossible; `create_at` makes it
+    /// harmless anyway.
+    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError> {
+        for _ in 0..4 {
+            let key = token::new_key()?;
+            if self.create_at(&key, session).await? {
+                return Ok(key);
+            }
+        }
+        Err(ApiError::Internal(
+            "could not allocate a unique session key".into(),
+        ))
+    }
     /// Reads the session and re-arms its inactivity timer; `None` if it has ended.
     async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError>;
     /// Ends one session.

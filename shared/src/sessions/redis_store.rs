@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::{aio::ConnectionManager, Script};
 
-use super::{token, SessionData, SessionStore};
+use super::{SessionData, SessionStore};
 use crate::error::ApiError;
 
 const CREATE: &str = r"
@@ -98,30 +98,21 @@ impl RedisSessionStore {
 
 #[async_trait]
 impl SessionStore for RedisSessionStore {
-    async fn create(&self, session: &SessionData) -> Result<Vec<u8>, ApiError> {
+    async fn create_at(&self, key: &[u8], session: &SessionData) -> Result<bool, ApiError> {
         let json = serde_json::to_string(session).map_err(ApiError::internal)?;
         let index = user_index(&session.user);
-        // A clash of 256-bit keys is practically impossible; NX makes it harmless anyway.
-        for _ in 0..4 {
-            let key = token::new_key()?;
-            let mut conn = self.conn.clone();
-            let stored: i64 = self
-                .run(
-                    self.create
-                        .key(&key)
-                        .key(&index)
-                        .arg(&json)
-                        .arg(self.lifetime_secs)
-                        .invoke_async(&mut conn),
-                )
-                .await?;
-            if stored == 1 {
-                return Ok(key);
-            }
-        }
-        Err(ApiError::Internal(
-            "could not allocate a unique session key".into(),
-        ))
+        let mut conn = self.conn.clone();
+        let stored: i64 = self
+            .run(
+                self.create
+                    .key(key)
+                    .key(&index)
+                    .arg(&json)
+                    .arg(self.lifetime_secs)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(stored == 1)
     }
 
     async fn touch(&self, key: &[u8]) -> Result<Option<SessionData>, ApiError> {

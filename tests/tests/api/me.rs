@@ -196,15 +196,14 @@ async fn change_username() {
         .await
         .assert_status(200);
 
-    // a case-only change of one's own name is a rename; a fresh session comes back
+    // a case-only change of one's own name is a rename; the calling session goes on
+    // under the new name (its token comes back), every other session of the user ends
     let renamed = name.to_uppercase();
     let r = post(&renamed, &token).await;
     r.assert_status(204);
     assert_eq!(r.text, "");
     let fresh = r.session_token();
-    app.get("/auth/status", Some(&token))
-        .await
-        .assert_status(401);
+    assert_eq!(fresh, token);
     app.get("/auth/status", Some(&other_session))
         .await
         .assert_status(401);
@@ -219,9 +218,7 @@ async fn change_username() {
     let r = post(&format!("  {brand_new} "), &fresh).await;
     r.assert_status(204);
     let newest = r.session_token();
-    app.get("/auth/status", Some(&fresh))
-        .await
-        .assert_status(401);
+    assert_eq!(newest, fresh);
     assert_eq!(
         app.get("/me", Some(&newest)).await.json()["username"],
         json!(brand_new)
@@ -308,4 +305,40 @@ async fn log_out_here_or_everywhere() {
     app.get("/me", Some(&b)).await.assert_status(401);
     app.get("/me", Some(&c)).await.assert_status(401);
     app.get("/me", Some(&bystander)).await.assert_status(200);
+}
+
+#[tokio::test]
+async fn empty_strings_leave_personal_data_as_it_is() {
+    let app = TestApp::spawn().await;
+    let (_, _, token) = app.user("meempty").await;
+    let set = json!({"first_name": "Matti", "last_name": "Meikäläinen", "country": "FI",
+                     "city": "Oulu", "birth_date": "1970-01-31"});
+    app.send(Method::PATCH, "/me", Some(&token), Some(set))
+        .await
+        .assert_status(204);
+    // the 2022 settings form: "" for every input left empty, one field filled in
+    let form = json!({"first_name": "", "last_name": " ", "country": "", "city": "Kemi",
+                      "birth_date": ""});
+    app.send(Method::PATCH, "/me", Some(&token), Some(form))
+        .await
+        .assert_status(204);
+    let me = app.get("/me", Some(&token)).await.json();
+    assert_eq!(me["first_name"], json!("Matti"));
+    assert_eq!(me["last_name"], json!("Meikäläinen"));
+    assert_eq!(me["city"], json!("Kemi"));
+    assert!(
+        me["country"].as_str().is_some_and(|c| !c.is_empty()),
+        "{me}"
+    );
+    assert_eq!(me["birth_date"], json!("1970-01-31"));
+    // null still clears
+    app.send(
+        Method::PATCH,
+        "/me",
+        Some(&token),
+        Some(json!({"city": null})),
+    )
+    .await
+    .assert_status(204);
+    assert!(app.get("/me", Some(&token)).await.json()["city"].is_null());
 }

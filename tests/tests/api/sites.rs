@@ -13,7 +13,7 @@ fn new_site(id: &str) -> Value {
 #[tokio::test]
 async fn create_then_read_with_explicit_nulls() {
     let app = auto_publish_app().await;
-    let (admin, _, token) = app.user("sadm").await;
+    let (admin, admin_name, token) = app.user("sadm").await;
     let p = published_project(&app, &[admin]).await;
     let id = unique("paikka");
     let r = app
@@ -36,7 +36,9 @@ async fn create_then_read_with_explicit_nulls() {
         json!({"id": id, "info": {"lang": "fi", "name": "Paikka", "abstract": "Lyhyesti",
                                   "description": null},
                "location": {"lon": 24.56, "lat": 60.75}, "image": null, "memories_count": 0,
-               "waiting_approval": null, "memories": null, "own": null})
+               "waiting_approval": null, "memories": null, "own": null,
+               // who created and last changed it, as the 2022 frontend shows
+               "creator": admin_name, "modifier": admin_name})
     );
     // The creator sees `own`; lists omit nulls.
     let r = app.get(&site_path(&p, &id), Some(&token)).await;
