@@ -36,22 +36,46 @@ else
   artifact() { echo "$CARGO_TARGET_DIR/lambda/${1#* }/bootstrap"; }
 fi
 
-echo "== arm64 bootstrap sizes (zipped = what Lambda stores)"
+# Each function must link its own group's routes and the stores its crate's features name
+# (functions/<bin>/Cargo.toml), and nothing else: the library logs a `muistot-routes:<group>`
+# or `muistot-store:<name>` literal where a router or store is built, so the literal is in
+# a binary exactly when that code is (shared/src/telemetry.rs, `link_mark!`). Sizes are
+# bounded too: a function without mail or images (no SES, no S3 client) at most 10 MiB,
+# every function at most 13 MiB.
+echo "== arm64 bootstraps: size (zipped = what Lambda stores), linked groups and stores"
+failed=0
 for f in "${present[@]}"; do
   file="$(artifact "$f")"
-  python3 - "$file" "${f#* }" <<'PY'
-import io, os, sys, zipfile
-path, name = sys.argv[1], sys.argv[2]
+  bin="${f#* }"
+  python3 - "$file" "$bin" "functions/$bin/Cargo.toml" <<'PY' || failed=1
+import io, os, re, sys, zipfile
+path, name, manifest = sys.argv[1:4]
+data = open(path, "rb").read()
 buf = io.BytesIO()
 with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
     z.write(path, "bootstrap")
-head = open(path, "rb").read(20)
-arch = "arm64" if head[:4] == b"\x7fELF" and head[18:20] == b"\xb7\x00" else "NOT arm64"
-print(f"{name:10} {os.path.getsize(path)/2**20:6.2f} MiB  zipped {len(buf.getvalue())/2**20:5.2f} MiB  {arch}")
+arch = "arm64" if data[:4] == b"\x7fELF" and data[18:20] == b"\xb7\x00" else "NOT arm64"
+size = len(data) / 2**20
+marks = sorted({m.decode() for m in re.findall(rb"muistot-(?:routes|store):[a-z]+", data)})
+features = re.search(r'muistot = \{[^}]*features = \[([^\]]*)\]', open(manifest).read())
+stores = re.findall(r'"([a-z0-9-]+)"', features.group(1)) if features else []
+groups = [] if name == "migrate" else [name]
+want = sorted([f"muistot-routes:{g}" for g in groups] + [f"muistot-store:{s}" for s in stores])
+bound = 13 if {"ses", "s3"} & set(stores) else 10
+print(f"{name:10} {size:6.2f} MiB  zipped {len(buf.getvalue())/2**20:5.2f} MiB  {arch}  "
+      f"links: {' '.join(m.split('-', 1)[1] for m in marks) or '-'}")
+problems = []
 if arch != "arm64":
-    sys.exit(f"{path} is not an aarch64 ELF")
+    problems.append("not an aarch64 ELF")
+if marks != want:
+    problems.append(f"links {marks}, expected {want}")
+if size > bound:
+    problems.append(f"{size:.2f} MiB is over its bound of {bound} MiB")
+if problems:
+    sys.exit(f"packaging: {name}: " + "; ".join(problems))
 PY
 done
+[ "$failed" -eq 0 ] || exit 1
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "packaging: template.yaml builds functions that have no crate yet: ${missing[*]}" >&2

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use aws_config::{timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::Credentials;
+use aws_credential_types::Credentials;
 
 use crate::config::{Config, ImagesConfig, MailConfig, SessionsConfig};
 

@@ -15,10 +15,10 @@ pub fn connect_opts(url: &str, ca: Option<&Path>) -> Result<OptsBuilder, mysql_a
     let opts = mysql_async::Opts::from_url(url)?;
     if ca.is_some() || opts.ssl_opts().is_some() {
         // mysql_async builds its TLS client on rustls's process-wide provider, which rustls
-        // cannot choose by itself when, as here, both ring and aws-lc-rs are linked (the
-        // AWS SDK brings the latter): the first TLS connection would panic. Installing
-        // one is idempotent; an earlier choice stays.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // cannot choose by itself when more than one is linked (a test binary may bring
+        // ring beside aws-lc-rs): the first TLS connection would panic. Installing the
+        // one the AWS SDK uses too is idempotent; an earlier choice stays.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     }
     let ssl = match ca {
         Some(ca) => Some(

@@ -187,6 +187,7 @@ impl From<mysql_async::Error> for ApiError {
     }
 }
 
+#[cfg(feature = "redis")]
 impl From<redis::RedisError> for ApiError {
     fn from(e: redis::RedisError) -> Self {
         Self::Unavailable(format!("session store: {e}"))

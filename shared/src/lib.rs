@@ -2,6 +2,7 @@
 //! errors, database access, sessions, repositories and one router per resource group.
 
 pub mod auth;
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod config;
 pub mod db;

@@ -6,9 +6,9 @@ use crate::{
     config::{Config, ImagesConfig, SessionsConfig},
     db::Db,
     error::ApiError,
-    images::{DirImageStore, ImageStore, S3ImageStore},
+    images::{DirImageStore, ImageStore},
     mail::Mailer,
-    sessions::{DynamoDbSessionStore, MemorySessionStore, RedisSessionStore, SessionStore},
+    sessions::{MemorySessionStore, SessionStore},
 };
 
 #[derive(Clone)]
@@ -53,37 +53,61 @@ impl AppState {
             tracing::warn!(error = %e, "database not reachable at start-up");
         }
         // One SDK configuration for every AWS client, loaded only when a store needs it.
+        #[cfg(feature = "aws")]
         let aws = if crate::aws::needed(&config) {
             Some(crate::aws::sdk_config(&config).await)
         } else {
             None
         };
         let sessions: Arc<dyn SessionStore> = match &config.sessions {
-            SessionsConfig::Redis(url) => Arc::new(
-                RedisSessionStore::connect(url, config.session_lifetime_secs, timeout)
-                    .await
-                    .map_err(|e| InitError::Sessions(format!("{e:?}")))?,
-            ),
             SessionsConfig::Memory => {
                 Arc::new(MemorySessionStore::new(config.session_lifetime_secs))
             }
+            #[cfg(feature = "redis")]
+            SessionsConfig::Redis(url) => Arc::new(
+                crate::sessions::RedisSessionStore::connect(
+                    url,
+                    config.session_lifetime_secs,
+                    timeout,
+                )
+                .await
+                .map_err(|e| InitError::Sessions(format!("{e:?}")))?,
+            ),
+            #[cfg(feature = "dynamodb")]
             SessionsConfig::DynamoDb { table } => match &aws {
-                Some(aws) => Arc::new(DynamoDbSessionStore::new(
+                Some(aws) => Arc::new(crate::sessions::DynamoDbSessionStore::new(
                     aws,
                     table.clone(),
                     config.session_lifetime_secs,
                 )),
                 None => return Err(InitError::Sessions("no AWS configuration".into())),
             },
+            // Every route needs sessions: a function without the configured store cannot
+            // serve at all, so it refuses to start.
+            #[allow(unreachable_patterns)]
+            other => {
+                // Named, not printed: a Redis URL may hold a password.
+                let store = match other {
+                    SessionsConfig::Redis(_) => "Redis",
+                    SessionsConfig::DynamoDb { .. } => "DynamoDB",
+                    SessionsConfig::Memory => "memory",
+                };
+                return Err(InitError::Sessions(format!(
+                    "{store} sessions are not built into this function (cargo feature off)"
+                )));
+            }
         };
-        let mailer = crate::mail::from_config(&config, aws.as_ref())
-            .await
-            .map_err(InitError::Mail)?;
+        #[cfg(feature = "ses")]
+        let mailer = crate::mail::from_config(&config, aws.as_ref()).await;
+        #[cfg(not(feature = "ses"))]
+        let mailer = crate::mail::from_config(&config).await;
+        let mailer = mailer.map_err(InitError::Mail)?;
         let images: Arc<dyn ImageStore> = match &config.images {
             ImagesConfig::Dir(path) => Arc::new(DirImageStore::new(path.clone())),
+            #[cfg(feature = "s3")]
             ImagesConfig::S3 { bucket } => match &aws {
                 Some(sdk) if sdk.region().is_some() => {
-                    Arc::new(S3ImageStore::new(sdk, bucket.clone()))
+                    Arc::new(crate::images::S3ImageStore::new(sdk, bucket.clone()))
                 }
                 _ => {
                     return Err(InitError::Images(
@@ -91,6 +115,9 @@ impl AppState {
                     ))
                 }
             },
+            // This function serves no image route: a stand-in that never answers.
+            #[cfg(not(feature = "s3"))]
+            ImagesConfig::S3 { .. } => Arc::new(crate::images::NotBuiltIn("S3")),
         };
         Ok(Self::from_parts(config, db, sessions, images, mailer))
     }

@@ -1,10 +1,12 @@
 //! Lambda function for the projects routes: build the state once per cold start, then serve.
+//! It names its own router, so only the projects handlers are linked; its backends (cargo
+//! features of `muistot`, Cargo.toml) are DynamoDB sessions, image uploads to S3.
 
-use muistot::routes::{service, Group};
+use muistot::routes::{lambda_service, projects, Group};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     muistot::telemetry::init_json();
     let state = muistot::state::from_env().await?;
-    lambda_http::run(service(state, &[Group::Projects])).await
+    lambda_http::run(lambda_service(state, Group::Projects, projects::router())).await
 }

@@ -2,10 +2,12 @@
 //! stored under a server-chosen random name through an [`ImageStore`].
 
 mod dir;
+#[cfg(feature = "s3")]
 mod s3;
 pub mod upload;
 
 pub use dir::DirImageStore;
+#[cfg(feature = "s3")]
 pub use s3::S3ImageStore;
 
 use async_trait::async_trait;
@@ -102,5 +104,32 @@ pub fn bundled(name: &str) -> Option<&'static [u8]> {
         "placeholder.jpg" => Some(include_bytes!("../../assets/placeholder.jpg")),
         "favicon.ico" => Some(include_bytes!("../../assets/favicon.ico")),
         _ => None,
+    }
+}
+
+/// Stands in for an image store this function was built without (its cargo feature is
+/// off, docs/architecture.md): the function serves no route that touches images, so this
+/// answers only if that ever changes, with a 500 that names the missing store.
+pub struct NotBuiltIn(pub &'static str);
+
+#[async_trait]
+impl ImageStore for NotBuiltIn {
+    async fn put(&self, _: &str, _: &[u8]) -> Result<(), ApiError> {
+        Err(self.error())
+    }
+    async fn get(&self, _: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        Err(self.error())
+    }
+    async fn delete(&self, _: &str) -> Result<(), ApiError> {
+        Err(self.error())
+    }
+}
+
+impl NotBuiltIn {
+    fn error(&self) -> ApiError {
+        ApiError::Internal(format!(
+            "image store {} is not built into this function",
+            self.0
+        ))
     }
 }

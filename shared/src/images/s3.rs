@@ -22,6 +22,7 @@ impl S3ImageStore {
     /// A client over the shared SDK configuration. With a custom endpoint (moto, MinIO)
     /// buckets are addressed by path, as such servers expect.
     pub fn new(sdk: &SdkConfig, bucket: impl Into<String>) -> Self {
+        crate::telemetry::link_mark!("store", "s3");
         let mut config = aws_sdk_s3::config::Builder::from(sdk);
         if sdk.endpoint_url().is_some() {
             config = config.force_path_style(true);

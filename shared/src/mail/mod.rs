@@ -4,6 +4,7 @@
 
 mod link;
 mod outbox;
+#[cfg(feature = "ses")]
 mod ses;
 mod templates;
 
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 
 pub use link::{link_user, login_link};
 pub use outbox::OutboxMailer;
+#[cfg(feature = "ses")]
 pub use ses::SesMailer;
 pub use templates::Lang;
 
@@ -105,7 +107,22 @@ impl Mailer for LogMailer {
     }
 }
 
+/// Stands in for a mailer this function was built without (the `ses` cargo feature is
+/// off, docs/architecture.md): the function serves no route that sends mail, so this
+/// answers only if that ever changes, with a 500 that says so.
+pub struct NotBuiltIn;
+
+#[async_trait]
+impl Mailer for NotBuiltIn {
+    async fn send(&self, _: &LoginMail) -> Result<(), ApiError> {
+        Err(ApiError::Internal(
+            "the SES mailer is not built into this function".into(),
+        ))
+    }
+}
+
 /// The mailer `config` asks for; `aws` is the process's shared SDK configuration.
+#[cfg(feature = "ses")]
 pub async fn from_config(
     config: &Config,
     aws: Option<&aws_config::SdkConfig>,
@@ -118,5 +135,16 @@ pub async fn from_config(
             let aws = aws.ok_or("ses needs the AWS configuration")?;
             Arc::new(SesMailer::new(aws, composer))
         }
+    })
+}
+
+/// The mailer `config` asks for, in a build without SES: that one is [`NotBuiltIn`].
+#[cfg(not(feature = "ses"))]
+pub async fn from_config(config: &Config) -> Result<Arc<dyn Mailer>, String> {
+    let composer = Composer::new(config);
+    Ok(match &config.mail {
+        MailConfig::Log => Arc::new(LogMailer),
+        MailConfig::Outbox(dir) => Arc::new(OutboxMailer::new(dir.clone(), composer)?),
+        MailConfig::Ses => Arc::new(NotBuiltIn),
     })
 }

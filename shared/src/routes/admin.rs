@@ -13,6 +13,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "admin");
     Router::new().route("/admin/publish", post(publish_order))
 }
 

@@ -27,6 +27,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "comments");
     Router::new()
         .route(
             "/projects/{project}/sites/{site}/memories/{memory}/comments",

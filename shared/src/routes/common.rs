@@ -15,6 +15,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "common");
     Router::new()
         .route("/", get(index))
         .route("/languages", get(language))

@@ -21,6 +21,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "images");
     Router::new().route("/images/{image}", get(image))
 }
 

@@ -43,6 +43,7 @@ pub const ALIASES: &[(&str, &str)] = &[
 ];
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "login");
     let seeds: [(&str, MethodRouter<AppState>); 6] = [
         ("/login", post(password_login)),
         ("/register", post(register)),

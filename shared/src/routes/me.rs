@@ -27,6 +27,7 @@ use crate::{
 use super::login::{continue_session, session_response};
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "me");
     Router::new()
         .route("/me", get(read).patch(modify).delete(logout))
         .route("/me/sessions", delete(logout_everywhere))

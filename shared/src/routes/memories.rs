@@ -27,6 +27,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "memories");
     Router::new()
         .route(
             "/projects/{project}/sites/{site}/memories",

@@ -357,6 +357,24 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal(format!("handler panicked: {message}")).into_response()
 }
 
+/// The service of one Lambda function: `routes`, the router of `group` that the function's
+/// `main` names itself, with the layers of [`router`]. Nothing here reaches the other
+/// groups' routers, so a function's binary links only its own handlers
+/// (docs/architecture.md).
+pub fn lambda_service(
+    state: AppState,
+    group: Group,
+    routes: Router<AppState>,
+) -> NormalizePath<Router> {
+    // MUISTOT_DISABLE_COMMENTS: the comment routes do not exist at all.
+    let routes = if group == Group::Comments && state.config().disable_comments {
+        Router::new()
+    } else {
+        routes
+    };
+    NormalizePathLayer::trim_trailing_slash().layer(with_layers(state, routes, &[group]))
+}
+
 /// `router` wrapped so that `/login/` and `/login` are the same route
 /// (docs/api-conventions.md#paths-and-routing).
 pub fn service(state: AppState, groups: &[Group]) -> NormalizePath<Router> {

@@ -24,6 +24,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "projects");
     Router::new()
         .route("/projects", get(list).post(create))
         .route(

@@ -29,6 +29,7 @@ use crate::{
 };
 
 pub fn router() -> Router<AppState> {
+    crate::telemetry::link_mark!("routes", "sites");
     Router::new()
         .route("/projects/{project}/sites", get(list).post(create))
         .route(

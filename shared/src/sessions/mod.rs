@@ -1,12 +1,16 @@
 //! Sessions: one trait, stores chosen at start-up from `MUISTOT_SESSIONS`.
 
+#[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod memory;
+#[cfg(feature = "redis")]
 mod redis_store;
 pub mod token;
 
+#[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoDbSessionStore;
 pub use memory::MemorySessionStore;
+#[cfg(feature = "redis")]
 pub use redis_store::RedisSessionStore;
 
 use async_trait::async_trait;

@@ -65,6 +65,7 @@ impl RedisSessionStore {
         lifetime_secs: u64,
         timeout: Duration,
     ) -> Result<Self, ApiError> {
+        crate::telemetry::link_mark!("store", "redis");
         let client = redis::Client::open(url)
             .map_err(|e| ApiError::Unavailable(format!("session store URL: {e}")))?;
         let config = redis::aio::ConnectionManagerConfig::new()

@@ -500,7 +500,7 @@ async fn events_get_their_status(function: &str) {
                 continue;
             }
         };
-        let res = routes::service(state.clone(), &[group])
+        let res = routes::lambda_service(state.clone(), group, group.routes())
             .oneshot(req)
             .await
             .expect("infallible");
