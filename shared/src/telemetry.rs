@@ -26,12 +26,12 @@ pub fn init_text() {
 }
 
 /// Logs (at debug level) that a group's router or a store was built. The literal it logs,
-/// `muistot-<kind>:<name>`, is in a binary only when the code that calls this is linked:
+/// `muistot-<kind>:<name>;`, is in a binary only when the code that calls this is linked:
 /// `.ci/package.sh` reads it from each function to check that the function links its own
 /// group and the stores its features name, and nothing else.
 macro_rules! link_mark {
     ($kind:literal, $name:literal) => {
-        tracing::debug!(mark = concat!("muistot-", $kind, ":", $name), "built")
+        tracing::debug!(mark = concat!("muistot-", $kind, ":", $name, ";"), "built")
     };
 }
 pub(crate) use link_mark;
