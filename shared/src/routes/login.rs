@@ -83,14 +83,21 @@ pub async fn start_session(
     account_id: i32,
     username: &str,
 ) -> ApiResult<Vec<u8>> {
-    let grants = login::grants(q, account_id).await?;
-    state
-        .sessions()
-        .create(&SessionData {
-            user: username.to_string(),
-            data: grants,
-        })
-        .await
+    let session = session_data(q, account_id, username).await?;
+    state.sessions().create(&session).await
+}
+
+/// What a session of the account stores: its username and the grants the original server
+/// reads from a session.
+async fn session_data(
+    q: &mut impl mysql_async::prelude::Queryable,
+    account_id: i32,
+    username: &str,
+) -> ApiResult<SessionData> {
+    Ok(SessionData {
+        user: username.to_string(),
+        data: login::grants(q, account_id).await?,
+    })
 }
 
 /// Puts the session `key` back for the account under `username` (after a rename ended
@@ -102,10 +109,7 @@ pub async fn continue_session(
     account_id: i32,
     username: &str,
 ) -> ApiResult<Vec<u8>> {
-    let session = SessionData {
-        user: username.to_string(),
-        data: login::grants(q, account_id).await?,
-    };
+    let session = session_data(q, account_id, username).await?;
     if state.sessions().create_at(key, &session).await? {
         Ok(key.to_vec())
     } else {
