@@ -4,8 +4,7 @@ use std::{path::Path, time::Duration};
 
 use mysql_async::{prelude::*, Conn, OptsBuilder, Pool, PoolConstraints, PoolOpts, TxOpts};
 
-use crate::error::ApiError;
-use crate::repos::languages::LanguageCache;
+use crate::error::{ApiError, Cause};
 
 /// The connection options of `url`. With `ca` (a PEM file of root certificates, such
 /// as the RDS CA bundle), every connection uses TLS and the server's certificate must
@@ -38,7 +37,6 @@ pub fn connect_opts(url: &str, ca: Option<&Path>) -> Result<OptsBuilder, mysql_a
 pub struct Db {
     pool: Pool,
     timeout: Duration,
-    languages: LanguageCache,
 }
 
 pub type Tx = mysql_async::Transaction<'static>;
@@ -78,7 +76,6 @@ impl Db {
         Ok(Self {
             pool: Pool::new(builder),
             timeout,
-            languages: LanguageCache::default(),
         })
     }
 
@@ -106,11 +103,6 @@ impl Db {
         c.ping().await.map_err(classify)
     }
 
-    /// This database's language rows (see [`LanguageCache`]).
-    pub fn languages(&self) -> &LanguageCache {
-        &self.languages
-    }
-
     pub fn pool(&self) -> &Pool {
         &self.pool
     }
@@ -124,6 +116,12 @@ pub mod codes {
     pub const LOCK_WAIT_TIMEOUT: u16 = 1205;
     pub const DEADLOCK: u16 = 1213;
     pub const DATA_TOO_LONG: u16 = 1406;
+}
+
+impl From<mysql_async::Error> for ApiError {
+    fn from(e: mysql_async::Error) -> Self {
+        classify(e)
+    }
 }
 
 /// The server error number, if `e` is one.
@@ -149,13 +147,13 @@ pub fn classify(e: mysql_async::Error) -> ApiError {
                 "value too long for storage",
                 "value_error.any_str.max_length",
             ),
-            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Busy(format!("database busy: {e}")),
-            _ => ApiError::Internal(format!("database error: {e}")),
+            LOCK_WAIT_TIMEOUT | DEADLOCK => ApiError::Busy(Cause::with("database busy", e)),
+            _ => ApiError::Internal(Cause::with("database error", e)),
         },
         mysql_async::Error::Io(_) | mysql_async::Error::Driver(_) => {
-            ApiError::Unavailable(format!("database unreachable: {e}"))
+            ApiError::unavailable("database unreachable", e)
         }
-        _ => ApiError::Internal(format!("database error: {e}")),
+        _ => ApiError::Internal(Cause::with("database error", e)),
     }
 }
 
@@ -200,9 +198,12 @@ pub async fn migrate(db: &Db) -> Result<(), ApiError> {
     let mut conn = db.conn().await?;
     for (name, sql) in MIGRATIONS {
         for stmt in statements(sql) {
-            conn.query_drop(stmt)
-                .await
-                .map_err(|e| ApiError::Internal(format!("migration {name} failed: {e}\n{stmt}")))?;
+            conn.query_drop(stmt).await.map_err(|e| {
+                ApiError::Internal(Cause::with(
+                    format!("migration {name} failed at\n{stmt}"),
+                    e,
+                ))
+            })?;
         }
     }
     repair_audit_foreign_keys(&mut conn).await?;

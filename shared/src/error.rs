@@ -1,13 +1,12 @@
-//! One error type for the whole API, mapped to the status and JSON envelope
-//! (docs/api-conventions.md#errors).
+//! One error type for the whole API (docs/api-conventions.md#errors): what went wrong and
+//! the HTTP status it stands for. The JSON envelope is written by the HTTP layer
+//! (`http/envelope.rs`); this module imports nothing of the crate, so every floor can use it
+//! (docs/architecture.md#floors).
 
-use axum::{
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
-};
+use std::{error::Error as StdError, fmt};
+
+use axum::http::StatusCode;
 use serde::Serialize;
-use serde_json::json;
 
 /// One violated input rule, in the pydantic-like shape of the original server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
@@ -82,17 +81,72 @@ pub enum ApiError {
     TooManyRequests,
     /// A dependency (database, session store, mail) is unreachable or timed out.
     #[error("Service Unavailable")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// The database gave up on lock contention (deadlock, lock wait timeout); nothing was
     /// committed, so the request guard may run the request again.
     #[error("Service Unavailable")]
-    Busy(String),
+    Busy(#[source] Cause),
     /// The login mail could not be sent; nothing was kept. The cause is logged.
     #[error("Could not send the e-mail, please try again later")]
-    Mail(String),
+    Mail(#[source] Cause),
     /// A programming or data error; the cause is logged, never returned.
     #[error("Internal Server Error")]
-    Internal(String),
+    Internal(#[source] Cause),
+}
+
+/// Boxed error of a dependency, kept as the cause of an [`ApiError`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Why a request failed on our side: what we were doing and, when there is one, the error
+/// that stopped it. The chain goes to the log ([`ApiError::log_chain`]), never to the client.
+#[derive(Debug)]
+pub struct Cause {
+    context: String,
+    source: Option<BoxError>,
+}
+
+impl Cause {
+    /// A cause with no underlying error (e.g. "insert returned no id").
+    pub fn new(context: impl Into<String>) -> Self {
+        Self {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// `context` caused by `source`.
+    pub fn with(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.context)
+    }
+}
+
+impl StdError for Cause {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+impl From<String> for Cause {
+    fn from(context: String) -> Self {
+        Self::new(context)
+    }
+}
+
+impl From<&str> for Cause {
+    fn from(context: &str) -> Self {
+        Self::new(context)
+    }
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -131,109 +185,46 @@ impl ApiError {
     pub fn validation(loc: &[&str], msg: impl Into<String>, kind: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError::new(loc, msg, kind)])
     }
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        Self::Internal(cause.to_string())
+    /// A programming or data error: `context` says what was expected.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        Self::Internal(cause.into())
     }
-}
+    /// A dependency is unreachable: `context` names it, `source` is its error.
+    pub fn unavailable(context: &str, source: impl Into<BoxError>) -> Self {
+        Self::Unavailable(Cause::with(context, source))
+    }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        let body = match &self {
-            Self::Validation(errors) => json!({"error": {
-                "code": status.as_u16(),
-                "message": "request validation error",
-                "errors": errors,
-            }}),
-            Self::Unavailable(cause) | Self::Internal(cause) | Self::Busy(cause) => {
-                // Causes go to the log with the request id, never to the client.
-                let request_id = crate::http::guard::current_request_id();
-                tracing::error!(status = status.as_u16(), cause = %cause, request_id = ?request_id, "request failed");
-                let message = status.canonical_reason().unwrap_or("Error");
-                let mut error = json!({"code": status.as_u16(), "message": message});
-                if let Some(id) = request_id {
-                    error["request_id"] = json!(id);
-                }
-                json!({ "error": error })
-            }
-            Self::Mail(cause) => {
-                tracing::error!(status = status.as_u16(), cause = %cause, "mail not sent");
-                json!({"error": {"code": status.as_u16(), "message": self.to_string()}})
-            }
-            Self::Forbidden(message, details) if !details.is_empty() => json!({"error": {
-                "code": status.as_u16(), "message": message, "details": details,
-            }}),
-            other => json!({"error": {"code": status.as_u16(), "message": other.to_string()}}),
-        };
-        let retryable = matches!(self, Self::Busy(_));
-        let mut response = (status, Json(body)).into_response();
-        if retryable {
-            response
-                .extensions_mut()
-                .insert(crate::http::guard::Retryable);
+    /// The error and every cause below it, `: `-separated, for the log.
+    pub fn log_chain(&self) -> String {
+        let mut out = self.to_string();
+        let mut next = StdError::source(self);
+        while let Some(e) = next {
+            out.push_str(": ");
+            out.push_str(&e.to_string());
+            next = e.source();
         }
-        if status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        response
-    }
-}
-
-impl From<mysql_async::Error> for ApiError {
-    fn from(e: mysql_async::Error) -> Self {
-        crate::db::classify(e)
-    }
-}
-
-#[cfg(feature = "redis")]
-impl From<redis::RedisError> for ApiError {
-    fn from(e: redis::RedisError) -> Self {
-        Self::Unavailable(format!("session store: {e}"))
+        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_body_util::BodyExt;
 
-    async fn body(e: ApiError) -> (StatusCode, serde_json::Value, Option<HeaderValue>) {
-        let r = e.into_response();
-        let status = r.status();
-        let www = r.headers().get(header::WWW_AUTHENTICATE).cloned();
-        let bytes = r.into_body().collect().await.unwrap().to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap(), www)
-    }
-
-    #[tokio::test]
-    async fn envelope_shapes() {
-        let (s, b, _) = body(ApiError::not_found("Site")).await;
-        assert_eq!(s, 404);
+    #[test]
+    fn the_chain_keeps_every_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let e = ApiError::unavailable("database unreachable", io);
+        assert_eq!(e.to_string(), "Service Unavailable");
         assert_eq!(
-            b,
-            json!({"error": {"code": 404, "message": "Site not found"}})
+            e.log_chain(),
+            "Service Unavailable: database unreachable: refused"
         );
-
-        let (s, b, www) = body(ApiError::unauthorized()).await;
-        assert_eq!(s, 401);
-        assert_eq!(b["error"]["message"], "Unauthorized");
-        assert_eq!(www.unwrap(), "Bearer");
-
-        let (s, b, _) = body(ApiError::validation(
-            &["body", "id"],
-            "field required",
-            "value_error.missing",
-        ))
-        .await;
-        assert_eq!(s, 422);
-        assert_eq!(b["error"]["errors"][0]["loc"], json!(["body", "id"]));
-        assert!(b["error"].get("details").is_none());
-
-        let (s, b, _) = body(ApiError::Unavailable("secret host 10.0.0.1 down".into())).await;
-        assert_eq!(s, 503);
-        assert_eq!(b["error"]["message"], "Service Unavailable");
-        assert!(!b.to_string().contains("10.0.0.1"));
+        let source = StdError::source(&e).and_then(StdError::source).unwrap();
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
+        assert_eq!(
+            ApiError::internal("no id").log_chain(),
+            "Internal Server Error: no id"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod aws;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod geo;
 pub mod http;
 pub mod images;
 pub mod mail;

@@ -5,7 +5,7 @@
 
 use rand::{rngs::OsRng, TryRngCore};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Cause};
 
 const ADJECTIVES: [&str; 17] = [
     "nimetön",
@@ -59,7 +59,7 @@ pub fn generate() -> Result<String, ApiError> {
     let mut bytes = [0u8; 24];
     OsRng
         .try_fill_bytes(&mut bytes)
-        .map_err(|e| ApiError::internal(format!("OS random number generator: {e}")))?;
+        .map_err(|e| ApiError::Internal(Cause::with("OS random number generator", e)))?;
     // 64 random bits per choice: the modulo bias is below 1e-15.
     let pick = |i: usize, n: u64| {
         let mut b = [0u8; 8];

@@ -9,7 +9,7 @@ use std::{
     sync::{Mutex, OnceLock},
 };
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Cause, FieldError};
 
 /// The password policy of registration and password change: at least 8 characters
 /// (docs/compatibility.md#password-change-takes-the-query-or-a-body). bcrypt reads only
@@ -32,12 +32,15 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| ApiError::internal(format!("password task: {e}")))?
+        .map_err(|e| ApiError::Internal(Cause::with("password task", e)))?
 }
 
 /// A new `$2b$` hash of `password` with `cost` rounds.
 pub async fn hash(password: String, cost: u32) -> Result<String, ApiError> {
-    blocking(move || bcrypt::hash(password, cost).map_err(ApiError::internal)).await
+    blocking(move || {
+        bcrypt::hash(password, cost).map_err(|e| ApiError::Internal(Cause::with("bcrypt", e)))
+    })
+    .await
 }
 
 fn dummy_hash(cost: u32) -> Result<String, ApiError> {
@@ -46,7 +49,8 @@ fn dummy_hash(cost: u32) -> Result<String, ApiError> {
     if let Some(h) = map.lock().unwrap_or_else(|p| p.into_inner()).get(&cost) {
         return Ok(h.clone());
     }
-    let h = bcrypt::hash("not a password of anyone", cost).map_err(ApiError::internal)?;
+    let h = bcrypt::hash("not a password of anyone", cost)
+        .map_err(|e| ApiError::Internal(Cause::with("bcrypt", e)))?;
     map.lock()
         .unwrap_or_else(|p| p.into_inner())
         .insert(cost, h.clone());

@@ -6,8 +6,10 @@ use crate::{
     config::{Config, ImagesConfig, SessionsConfig},
     db::Db,
     error::ApiError,
+    geo::SiteDensity,
     images::{DirImageStore, ImageStore},
     mail::Mailer,
+    repos::languages::LanguageCache,
     sessions::{MemorySessionStore, SessionStore},
 };
 
@@ -20,6 +22,10 @@ struct Inner {
     sessions: Arc<dyn SessionStore>,
     images: Arc<dyn ImageStore>,
     mailer: Arc<dyn Mailer>,
+    /// The database's language rows, learnt as they are read.
+    languages: LanguageCache,
+    /// How densely each project's sites lie, learnt by the nearest searches.
+    site_density: SiteDensity,
 }
 
 /// Why the state could not be built; printed as one line at start-up.
@@ -50,7 +56,7 @@ impl AppState {
         .map_err(|e| InitError::Database(e.to_string()))?;
         if let Err(e) = db.ping().await {
             // Not fatal: the pool reconnects when the database comes back.
-            tracing::warn!(error = %e, "database not reachable at start-up");
+            tracing::warn!(error = %e.log_chain(), "database not reachable at start-up");
         }
         // One SDK configuration for every AWS client, loaded only when a store needs it.
         #[cfg(feature = "aws")]
@@ -71,7 +77,7 @@ impl AppState {
                     timeout,
                 )
                 .await
-                .map_err(|e| InitError::Sessions(format!("{e:?}")))?,
+                .map_err(|e| InitError::Sessions(e.log_chain()))?,
             ),
             #[cfg(feature = "dynamodb")]
             SessionsConfig::DynamoDb { table } => match &aws {
@@ -135,6 +141,8 @@ impl AppState {
             sessions,
             images,
             mailer,
+            languages: LanguageCache::default(),
+            site_density: SiteDensity::default(),
         }))
     }
 
@@ -153,11 +161,19 @@ impl AppState {
     pub fn mailer(&self) -> &dyn Mailer {
         self.0.mailer.as_ref()
     }
+    /// This database's language rows (see [`LanguageCache`]).
+    pub fn languages(&self) -> &LanguageCache {
+        &self.0.languages
+    }
+    /// The nearest search's density estimate (see [`SiteDensity`]).
+    pub fn site_density(&self) -> &SiteDensity {
+        &self.0.site_density
+    }
 }
 
 impl From<InitError> for ApiError {
     fn from(e: InitError) -> Self {
-        ApiError::Internal(e.to_string())
+        ApiError::Internal(crate::error::Cause::with("initialisation", e))
     }
 }
 

@@ -35,11 +35,11 @@ async fn run() -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     db::migrate(&pool)
         .await
-        .map_err(|e| format!("migrations failed: {e:?}"))?;
+        .map_err(|e| format!("migrations failed: {}", e.log_chain()))?;
     if std::env::var("MUISTOT_DEMO_DATA").is_ok_and(|v| v == "true" || v == "1") {
         db::load_demo_data(&pool)
             .await
-            .map_err(|e| format!("demo data: {e:?}"))?;
+            .map_err(|e| format!("demo data: {}", e.log_chain()))?;
         tracing::info!("demo data loaded");
     }
     pool.pool().clone().disconnect().await.ok();

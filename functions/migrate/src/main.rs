@@ -88,7 +88,7 @@ async fn run(order: &Order) -> Result<Value, String> {
     let started = std::time::Instant::now();
     let result = db::migrate(&pool).await;
     pool.pool().clone().disconnect().await.ok();
-    result.map_err(|e| format!("migrating {target} failed: {e:?}"))?;
+    result.map_err(|e| format!("migrating {target} failed: {}", e.log_chain()))?;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     tracing::info!(target = %target, elapsed_ms, "migrations applied");
     Ok(json!({"status": "migrated", "database": target, "elapsed_ms": elapsed_ms}))

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, Cause, FieldError};
 use crate::validation::parse_bool_str;
 
 /// A JSON body deserialised into `T`; every failure is a 422 with the field's `loc`.
@@ -141,7 +141,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
                     "type_error.integer",
                 ))
             }
-            Err(e) => Err(ApiError::internal(e)),
+            Err(e) => Err(ApiError::Internal(Cause::with("request extensions", e))),
         }
     }
 }

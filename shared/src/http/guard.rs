@@ -11,7 +11,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use crate::{error::ApiError, routes::MAX_BODY_BYTES, state::AppState};
+use crate::{error::ApiError, state::AppState};
+
+/// Largest request body: a 3 000 000-character image plus the rest of the JSON
+/// (docs/api-conventions.md#images).
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 tokio::task_local! {
     static REQUEST_ID: String;

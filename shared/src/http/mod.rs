@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every router: extractors that answer with our envelope,
 //! language negotiation, `Location` URLs, and the common success responses.
 
+pub mod envelope;
 pub mod extract;
 pub mod guard;
 pub mod lang;

@@ -29,7 +29,7 @@ impl DirImageStore {
 }
 
 fn unavailable(e: std::io::Error) -> ApiError {
-    ApiError::Unavailable(format!("image folder: {e}"))
+    ApiError::unavailable("image folder", e)
 }
 
 #[async_trait]

@@ -127,7 +127,7 @@ impl ImageStore for NotBuiltIn {
 
 impl NotBuiltIn {
     fn error(&self) -> ApiError {
-        ApiError::Internal(format!(
+        ApiError::internal(format!(
             "image store {} is not built into this function",
             self.0
         ))

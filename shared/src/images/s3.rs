@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
-use aws_sdk_s3::{error::DisplayErrorContext, primitives::ByteStream, Client};
+use aws_sdk_s3::{primitives::ByteStream, Client};
 use chrono::{DateTime, Utc};
 
 use super::{sniff_mime, ImageStore, StoredImage};
@@ -14,8 +14,8 @@ pub struct S3ImageStore {
     bucket: String,
 }
 
-fn unavailable(e: impl std::error::Error) -> ApiError {
-    ApiError::Unavailable(format!("image bucket: {}", DisplayErrorContext(e)))
+fn unavailable(e: impl std::error::Error + Send + Sync + 'static) -> ApiError {
+    ApiError::unavailable("image bucket", e)
 }
 
 impl S3ImageStore {

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use base64::{engine::general_purpose::STANDARD, Engine};
 
 use super::{Composer, LoginMail, Mailer, Message};
-use crate::error::ApiError;
+use crate::error::{ApiError, Cause};
 
 pub struct OutboxMailer {
     dir: PathBuf,
@@ -48,9 +48,9 @@ impl Mailer for OutboxMailer {
         };
         if let Err(e) = write.await {
             let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(ApiError::Mail(format!(
-                "outbox {}: {e}",
-                self.dir.display()
+            return Err(ApiError::Mail(Cause::with(
+                format!("outbox {}", self.dir.display()),
+                e,
             )));
         }
         // The file holds the link; the log only says where it is.

@@ -7,7 +7,7 @@ use aws_sdk_sesv2::{
 };
 
 use super::{Composer, LoginMail, Mailer};
-use crate::error::ApiError;
+use crate::error::{ApiError, Cause};
 
 pub struct SesMailer {
     client: Client,
@@ -29,7 +29,7 @@ fn utf8(data: String) -> Result<Content, ApiError> {
         .data(data)
         .charset("UTF-8")
         .build()
-        .map_err(|e| ApiError::Mail(format!("ses: {e}")))
+        .map_err(|e| ApiError::Mail(Cause::with("ses: message content", e)))
 }
 
 #[async_trait]
@@ -62,11 +62,8 @@ impl Mailer for SesMailer {
                 );
                 Ok(())
             }
-            // The SDK's error text names the operation and the service's reason, not the body.
-            Err(e) => Err(ApiError::Mail(format!(
-                "ses: {}",
-                aws_sdk_sesv2::error::DisplayErrorContext(&e)
-            ))),
+            // The SDK's errors name the operation and the service's reason, not the body.
+            Err(e) => Err(ApiError::Mail(Cause::with("ses: SendEmail", e))),
         }
     }
 }

@@ -71,7 +71,7 @@ impl Uploads {
         self.written.clear();
         for name in std::mem::take(&mut self.replaced) {
             if let Err(e) = self.store.delete(&name).await {
-                tracing::warn!(error = ?e, "could not delete a replaced image");
+                tracing::warn!(error = %e.log_chain(), "could not delete a replaced image");
             }
         }
     }

@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     db::{codes, server_code},
-    error::ApiError,
+    error::{ApiError, Cause},
     sessions::SessionGrants,
 };
 
@@ -155,7 +155,7 @@ pub fn new_verifier() -> Result<(String, String), ApiError> {
     let mut bytes = [0u8; 150];
     OsRng
         .try_fill_bytes(&mut bytes)
-        .map_err(|e| ApiError::internal(format!("OS random number generator: {e}")))?;
+        .map_err(|e| ApiError::Internal(Cause::with("OS random number generator", e)))?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let digest = verifier_digest(&token);
     Ok((token, digest))

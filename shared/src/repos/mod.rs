@@ -7,6 +7,7 @@ pub mod languages;
 pub mod login;
 pub mod me;
 pub mod memories;
+pub mod nearest;
 pub mod projects;
 pub mod publish;
 pub mod row;

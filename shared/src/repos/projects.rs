@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use mysql_async::{params, prelude::*, Row};
 
 use super::{row::col, Viewer};
-use crate::error::ApiError;
+use crate::error::{ApiError, Cause};
 use crate::models::info::{Info, InfoOut};
 use crate::models::project::{Contact, ContactOut, Project};
 
@@ -110,7 +110,8 @@ fn project_from_row(mut r: Row) -> Result<Project, ApiError> {
     let has_contact: bool = col(&mut r, 9)?;
     let admins: Option<String> = col(&mut r, 14)?;
     let admins: Vec<String> = match admins {
-        Some(json) => serde_json::from_str(&json).map_err(ApiError::internal)?,
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| ApiError::Internal(Cause::with("project admins JSON", e)))?,
         None => Vec::new(),
     };
     Ok(Project {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use crate::{
     auth::{AuthUser, MaybeUser},
-    error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
+    error::{ApiError, ApiResult, Cause, ErrorEnvelope, FieldError},
     http::{ApiJson, QueryMap, Reply},
     mail::{link_user, Lang, LoginMail},
     namegen,
@@ -70,7 +70,7 @@ pub fn session_response(status: StatusCode, key: &[u8]) -> Response {
             r.headers_mut().insert(header::AUTHORIZATION, v);
             r
         }
-        Err(e) => ApiError::internal(e).into_response(),
+        Err(e) => ApiError::Internal(Cause::with("session header", e)).into_response(),
     }
 }
 

@@ -261,7 +261,7 @@ async fn change_username(
             state.sessions().end_all(&user.username).await?;
             tx.commit().await?;
             if let Err(e) = state.sessions().end_all(&user.username).await {
-                tracing::warn!(error = %e, "second purge after rename failed");
+                tracing::warn!(error = %e.log_chain(), "second purge after rename failed");
             }
             // The calling session goes on under the new name with the same token: the
             // 2022 frontend keeps sending the token it had until the page is reloaded, so

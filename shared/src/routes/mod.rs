@@ -31,9 +31,7 @@ use tower_http::{
 
 use crate::{auth, error::ApiError, http::guard, http::BaseUrl, state::AppState};
 
-/// Largest request body: a 3 000 000-character image plus the rest of the JSON
-/// (docs/api-conventions.md#images).
-pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub use crate::http::guard::MAX_BODY_BYTES;
 
 /// The resource groups, one Lambda function each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -354,7 +352,7 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .map(String::as_str)
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
-    ApiError::Internal(format!("handler panicked: {message}")).into_response()
+    ApiError::internal(format!("handler panicked: {message}")).into_response()
 }
 
 /// The service of one Lambda function: `routes`, the router of `group` that the function's

@@ -23,7 +23,7 @@ use crate::{
         memory::MemoryAll,
         site::{coordinate, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
     },
-    repos::{self, images::Uploads, memories, projects, sites, Viewer},
+    repos::{self, images::Uploads, memories, nearest, projects, sites, Viewer},
     state::AppState,
     validation::{EntityId, Patch},
 };
@@ -110,8 +110,8 @@ async fn list(
         Some((_, _, n)) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
         Some((lat, lon, n)) => {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
-            let languages = state.db().languages();
-            let localisation = sites::Localisation {
+            let languages = state.languages();
+            let localisation = nearest::Localisation {
                 requested_id: languages.id_of(&mut conn, &lang).await?,
                 default: languages
                     .code_of(&mut conn, project.default_language_id)
@@ -119,8 +119,9 @@ async fn list(
                     .ok_or_else(|| ApiError::internal("project language row missing"))?,
                 requested: lang,
             };
-            let near = sites::Near { lat, lon, n };
-            sites::nearest(&mut conn, &project, viewer, near, &localisation).await?
+            let near = nearest::Near { lat, lon, n };
+            let density = state.site_density();
+            nearest::nearest(&mut conn, &project, viewer, near, &localisation, density).await?
         }
     };
     Ok(Json(Items { items }))

@@ -17,7 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
-    error::{DisplayErrorContext, SdkError},
+    error::SdkError,
     types::{
         AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
         KeySchemaElement, KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType,
@@ -28,7 +28,7 @@ use aws_sdk_dynamodb::{
 use base64::{engine::general_purpose::STANDARD, Engine};
 
 use super::{SessionData, SessionStore};
-use crate::error::ApiError;
+use crate::error::{ApiError, Cause};
 
 /// Names the deployment template must use.
 pub const PARTITION_KEY: &str = "token";
@@ -52,10 +52,10 @@ fn now_secs() -> u64 {
 
 fn unavailable<E, R>(e: SdkError<E, R>) -> ApiError
 where
-    E: std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    ApiError::Unavailable(format!("session store: {}", DisplayErrorContext(&e)))
+    ApiError::unavailable("session store", e)
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -88,14 +88,14 @@ impl DynamoDbSessionStore {
                 .attribute_name(name)
                 .attribute_type(ScalarAttributeType::S)
                 .build()
-                .map_err(ApiError::internal)
+                .map_err(|e| ApiError::Internal(Cause::with("DynamoDB table definition", e)))
         };
         let hash = |name: &str| {
             KeySchemaElement::builder()
                 .attribute_name(name)
                 .key_type(KeyType::Hash)
                 .build()
-                .map_err(ApiError::internal)
+                .map_err(|e| ApiError::Internal(Cause::with("DynamoDB table definition", e)))
         };
         let created = client
             .create_table()
@@ -114,7 +114,7 @@ impl DynamoDbSessionStore {
                             .build(),
                     )
                     .build()
-                    .map_err(ApiError::internal)?,
+                    .map_err(|e| ApiError::Internal(Cause::with("DynamoDB table definition", e)))?,
             )
             .send()
             .await;
@@ -136,7 +136,7 @@ impl DynamoDbSessionStore {
                     .enabled(true)
                     .attribute_name(TTL_ATTR)
                     .build()
-                    .map_err(ApiError::internal)?,
+                    .map_err(|e| ApiError::Internal(Cause::with("DynamoDB table definition", e)))?,
             )
             .send()
             .await
@@ -154,7 +154,9 @@ impl DynamoDbSessionStore {
                         .key(PARTITION_KEY, k.clone())
                         .build()
                         .map(|d| WriteRequest::builder().delete_request(d).build())
-                        .map_err(ApiError::internal)
+                        .map_err(|e| {
+                            ApiError::Internal(Cause::with("DynamoDB table definition", e))
+                        })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             for attempt in 0..8u32 {
@@ -190,7 +192,8 @@ impl DynamoDbSessionStore {
 #[async_trait]
 impl SessionStore for DynamoDbSessionStore {
     async fn create_at(&self, key: &[u8], session: &SessionData) -> Result<bool, ApiError> {
-        let json = serde_json::to_string(session).map_err(ApiError::internal)?;
+        let json = serde_json::to_string(session)
+            .map_err(|e| ApiError::Internal(Cause::with("DynamoDB table definition", e)))?;
         let put = self
             .client
             .put_item()

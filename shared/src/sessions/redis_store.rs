@@ -9,7 +9,13 @@ use async_trait::async_trait;
 use redis::{aio::ConnectionManager, Script};
 
 use super::{SessionData, SessionStore};
-use crate::error::ApiError;
+use crate::error::{ApiError, Cause};
+
+impl From<redis::RedisError> for ApiError {
+    fn from(e: redis::RedisError) -> Self {
+        ApiError::unavailable("session store", e)
+    }
+}
 
 const CREATE: &str = r"
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
@@ -66,8 +72,8 @@ impl RedisSessionStore {
         timeout: Duration,
     ) -> Result<Self, ApiError> {
         crate::telemetry::link_mark!("store", "redis");
-        let client = redis::Client::open(url)
-            .map_err(|e| ApiError::Unavailable(format!("session store URL: {e}")))?;
+        let client =
+            redis::Client::open(url).map_err(|e| ApiError::unavailable("session store URL", e))?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
@@ -100,7 +106,8 @@ impl RedisSessionStore {
 #[async_trait]
 impl SessionStore for RedisSessionStore {
     async fn create_at(&self, key: &[u8], session: &SessionData) -> Result<bool, ApiError> {
-        let json = serde_json::to_string(session).map_err(ApiError::internal)?;
+        let json = serde_json::to_string(session)
+            .map_err(|e| ApiError::Internal(Cause::with("session JSON", e)))?;
         let index = user_index(&session.user);
         let mut conn = self.conn.clone();
         let stored: i64 = self

@@ -19,9 +19,9 @@ pub enum TokenError {
 /// random source is a 503, never a weaker token.
 pub fn new_key() -> Result<Vec<u8>, crate::error::ApiError> {
     let mut random = [0u8; TOKEN_BYTES];
-    OsRng.try_fill_bytes(&mut random).map_err(|e| {
-        crate::error::ApiError::Unavailable(format!("operating system random source: {e}"))
-    })?;
+    OsRng
+        .try_fill_bytes(&mut random)
+        .map_err(|e| crate::error::ApiError::unavailable("operating system random source", e))?;
     let mut key = KEY_PREFIX.to_vec();
     key.extend_from_slice(&random);
     Ok(key)

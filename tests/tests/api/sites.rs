@@ -750,7 +750,7 @@ async fn nearest_reads_the_spatial_index() {
     for rlang in [Some(2), None] {
         let rows: Vec<mysql_async::Row> = c
             .exec(
-                format!("EXPLAIN {}", muistot::repos::sites::NEAREST_ONE_RECT),
+                format!("EXPLAIN {}", muistot::repos::nearest::NEAREST_ONE_RECT),
                 mysql_async::params! {
                     "lat" => 60.0, "lon" => 25.0, "dlang" => 1, "project" => 1,
                     "admin" => false, "user" => None::<i32>, "n" => 20, "x1" => 24.9,
