@@ -1,11 +1,10 @@
-//! One error type for the whole API (docs/api-conventions.md#errors): what went wrong and
-//! the HTTP status it stands for. The JSON envelope is written by the HTTP layer
-//! (`http/envelope.rs`); this module imports nothing of the crate, so every floor can use it
+//! One error type for the whole API (docs/api-conventions.md#errors): what went wrong,
+//! in the words the client will read. Its status and JSON envelope are the HTTP layer's
+//! business (`http/envelope.rs`); this module imports nothing of the crate, so every floor can use it
 //! (docs/architecture.md#floors).
 
 use std::{error::Error as StdError, fmt};
 
-use axum::http::StatusCode;
 use serde::Serialize;
 
 /// One violated input rule, in the pydantic-like shape of the original server.
@@ -152,23 +151,6 @@ impl From<&str> for Cause {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(..) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) | Self::Busy(_) | Self::Mail(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
     pub fn unauthorized() -> Self {
         Self::Unauthorized("Unauthorized".into())
     }

@@ -1,7 +1,7 @@
 //! `muistot`: everything of the Muistotkartalla API that is not a `main` — configuration,
 //! errors, database access, sessions, repositories and one router per resource group.
 
-pub mod auth;
+pub mod access;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod config;

@@ -379,6 +379,26 @@ pub fn country(loc: Loc, raw: &str) -> Result<String, FieldError> {
     found.map(|c| c.alpha2.to_string()).ok_or_else(failed)
 }
 
+/// An uploaded image as sent (base64, optionally a data URL): 1 to 3 000 000 characters
+/// after trimming (docs/api-conventions.md#images); decoding happens at upload.
+pub fn image_field(loc: &[&str], raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
+    let s = raw.trim();
+    let n = s.chars().count();
+    if n == 0 || n > 3_000_000 {
+        errors.push(FieldError::new(
+            loc,
+            "ensure this value has between 1 and 3000000 characters",
+            if n == 0 {
+                "value_error.any_str.min_length"
+            } else {
+                "value_error.any_str.max_length"
+            },
+        ));
+        return None;
+    }
+    Some(s.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

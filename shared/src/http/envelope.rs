@@ -12,9 +12,29 @@ use serde_json::json;
 
 use crate::error::ApiError;
 
+/// The HTTP status of `e`.
+pub fn status(e: &ApiError) -> StatusCode {
+    match e {
+        ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(..) => StatusCode::FORBIDDEN,
+        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+        ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+        ApiError::Conflict(_) => StatusCode::CONFLICT,
+        ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ApiError::Unavailable(_) | ApiError::Busy(_) | ApiError::Mail(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
+        let status = status(&self);
         let body = match &self {
             ApiError::Validation(errors) => json!({"error": {
                 "code": status.as_u16(),

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use chrono::{DateTime, Utc};
 
-use super::{ImageStore, StoredImage};
+use super::store::{ImageStore, StoredImage};
 use crate::error::ApiError;
 
 pub struct DirImageStore {

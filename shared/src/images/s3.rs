@@ -6,7 +6,7 @@ use aws_config::SdkConfig;
 use aws_sdk_s3::{primitives::ByteStream, Client};
 use chrono::{DateTime, Utc};
 
-use super::{sniff_mime, ImageStore, StoredImage};
+use super::store::{sniff_mime, ImageStore, StoredImage};
 use crate::error::ApiError;
 
 pub struct S3ImageStore {

@@ -2,7 +2,7 @@
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 
-use super::ImageKind;
+use super::store::ImageKind;
 use crate::error::ApiError;
 
 /// A checked upload, ready to store.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use base64::{engine::general_purpose::STANDARD, Engine};
 
-use super::{Composer, LoginMail, Mailer, Message};
+use super::mailer::{Composer, LoginMail, Mailer, Message};
 use crate::error::{ApiError, Cause};
 
 pub struct OutboxMailer {

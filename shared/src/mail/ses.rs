@@ -6,7 +6,7 @@ use aws_sdk_sesv2::{
     Client,
 };
 
-use super::{Composer, LoginMail, Mailer};
+use super::mailer::{Composer, LoginMail, Mailer};
 use crate::error::{ApiError, Cause};
 
 pub struct SesMailer {

@@ -5,9 +5,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use super::comment::Comment;
-use super::project::image_field;
 use crate::error::FieldError;
-use crate::validation::{text, Patch, TextLimit};
+use crate::validation::{image_field, text, Patch, TextLimit};
 
 /// A memory in reads (nulls omitted). Soft-deleted memories and those of deleted
 /// accounts read with `-` as title, story and author, and no image.

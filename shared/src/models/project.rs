@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::info::{Info, InfoIn, InfoOut};
 use super::site::Site;
 use crate::error::FieldError;
-use crate::validation::{self, lenient_bool, EntityId, Patch, Username};
+use crate::validation::{self, image_field, lenient_bool, EntityId, Patch, Username};
 
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = Contact)]
@@ -134,24 +134,6 @@ pub struct NewProject {
     pub admins: Vec<Username>,
     pub contact: Option<Contact>,
     pub admin_posting: bool,
-}
-
-pub fn image_field(loc: &[&str], raw: &str, errors: &mut Vec<FieldError>) -> Option<String> {
-    let s = raw.trim();
-    let n = s.chars().count();
-    if n == 0 || n > 3_000_000 {
-        errors.push(FieldError::new(
-            loc,
-            "ensure this value has between 1 and 3000000 characters",
-            if n == 0 {
-                "value_error.any_str.min_length"
-            } else {
-                "value_error.any_str.max_length"
-            },
-        ));
-        return None;
-    }
-    Some(s.to_string())
 }
 
 fn datetime_field(

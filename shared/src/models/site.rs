@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::info::{Info, InfoIn, InfoOut};
 use super::memory::MemoryAll;
-use super::project::image_field;
 use crate::error::FieldError;
-use crate::validation::{EntityId, Patch};
+use crate::validation::{image_field, EntityId, Patch};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

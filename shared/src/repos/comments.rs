@@ -2,6 +2,7 @@
 //! writes (docs/api-conventions.md#memories-and-comments,
 //! docs/api-conventions.md#visibility).
 
+pub use crate::access::CommentAccess;
 use std::collections::HashMap;
 
 use mysql_async::{params, prelude::*, Row};
@@ -13,6 +14,7 @@ use super::{
     sites::{self, SiteAccess},
     Viewer,
 };
+use crate::access::{self, Level};
 use crate::error::ApiError;
 use crate::models::comment::Comment;
 
@@ -119,22 +121,6 @@ pub async fn get(
         .map(|(_, c)| c))
 }
 
-#[derive(Clone, Debug)]
-pub struct CommentAccess {
-    pub id: i32,
-    pub published: bool,
-    pub user_id: Option<i32>,
-}
-
-impl CommentAccess {
-    pub fn is_author(&self, viewer: Viewer) -> bool {
-        viewer.is(self.user_id)
-    }
-    pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
-        self.published || project.admin || self.is_author(viewer)
-    }
-}
-
 pub async fn access(
     q: &mut impl Queryable,
     memory_id: i32,
@@ -202,20 +188,24 @@ pub async fn locate(
         None => None,
     };
     let bypass = project.admin || comment.as_ref().is_some_and(|c| c.is_author(viewer));
-    if !bypass && !project.visible() {
-        return Err(ApiError::not_found("Project"));
-    }
-    let site = site.ok_or_else(|| ApiError::not_found("Site"))?;
-    if !bypass && !site.visible(&project, viewer) {
-        return Err(ApiError::not_found("Site"));
-    }
-    let memory = memory.ok_or_else(|| ApiError::not_found("Memory"))?;
-    if !bypass && !memory.visible(&project, viewer) {
-        return Err(ApiError::not_found("Memory"));
-    }
-    let comment = comment
-        .filter(|c| c.visible(&project, viewer))
-        .ok_or_else(|| ApiError::not_found("Comment"))?;
+    access::reach(
+        &[
+            Level::new("Project", Some(project.visible())),
+            Level::new("Site", site.as_ref().map(|s| s.visible(&project, viewer))),
+            Level::new(
+                "Memory",
+                memory.as_ref().map(|m| m.visible(&project, viewer)),
+            ),
+        ],
+        Level::new(
+            "Comment",
+            comment.as_ref().map(|c| c.visible(&project, viewer)),
+        ),
+        bypass,
+    )?;
+    let Some(comment) = comment else {
+        return Err(ApiError::internal("reach passed a missing level"));
+    };
     Ok(Located { project, comment })
 }
 

@@ -2,6 +2,7 @@
 //! checks, and the writes (docs/api-conventions.md#memories-and-comments,
 //! docs/api-conventions.md#visibility).
 
+pub use crate::access::MemoryAccess;
 use mysql_async::{params, prelude::*, Row};
 
 use super::{
@@ -10,6 +11,7 @@ use super::{
     sites::{self, SiteAccess},
     Viewer,
 };
+use crate::access::{self, Level};
 use crate::error::ApiError;
 use crate::models::memory::Memory;
 
@@ -111,25 +113,6 @@ pub async fn get(
     row.map(|r| memory_from_row(r, viewer, admin)).transpose()
 }
 
-/// A memory as the access checks see it.
-#[derive(Clone, Debug)]
-pub struct MemoryAccess {
-    pub id: i32,
-    pub published: bool,
-    pub user_id: Option<i32>,
-    pub deleted: bool,
-    pub image_id: Option<i32>,
-}
-
-impl MemoryAccess {
-    pub fn is_author(&self, viewer: Viewer) -> bool {
-        viewer.is(self.user_id)
-    }
-    pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
-        self.published || project.admin || self.is_author(viewer)
-    }
-}
-
 pub async fn access(
     q: &mut impl Queryable,
     site_id: i32,
@@ -194,16 +177,20 @@ pub async fn locate(
         None => None,
     };
     let bypass = project.admin || memory.as_ref().is_some_and(|m| m.is_author(viewer));
-    if !bypass && !project.visible() {
-        return Err(ApiError::not_found("Project"));
-    }
-    let site = site.ok_or_else(|| ApiError::not_found("Site"))?;
-    if !bypass && !site.visible(&project, viewer) {
-        return Err(ApiError::not_found("Site"));
-    }
-    let memory = memory
-        .filter(|m| m.visible(&project, viewer))
-        .ok_or_else(|| ApiError::not_found("Memory"))?;
+    access::reach(
+        &[
+            Level::new("Project", Some(project.visible())),
+            Level::new("Site", site.as_ref().map(|s| s.visible(&project, viewer))),
+        ],
+        Level::new(
+            "Memory",
+            memory.as_ref().map(|m| m.visible(&project, viewer)),
+        ),
+        bypass,
+    )?;
+    let (Some(site), Some(memory)) = (site, memory) else {
+        return Err(ApiError::internal("reach passed a missing level"));
+    };
     Ok(Located {
         project,
         site,

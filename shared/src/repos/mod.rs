@@ -1,5 +1,6 @@
-//! SQL and access rules, one module per resource. No HTTP types here: functions take a
-//! connection or transaction and the caller, and return domain values or [`ApiError`].
+//! All SQL, one module per resource. Functions take a connection or transaction and the
+//! caller, read the facts the access rules need (`access.rs`) and return domain values or
+//! [`crate::error::ApiError`]; no HTTP types here.
 
 pub mod comments;
 pub mod images;
@@ -15,28 +16,4 @@ pub mod sites;
 pub mod throttle;
 pub mod users;
 
-/// Who is asking, as the repositories need it.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Viewer {
-    pub user_id: Option<i32>,
-    pub superuser: bool,
-}
-
-impl Viewer {
-    pub fn anonymous() -> Self {
-        Self::default()
-    }
-    pub fn of(user: &crate::auth::AuthUser) -> Self {
-        Self {
-            user_id: Some(user.id),
-            superuser: user.superuser,
-        }
-    }
-    /// Whether the viewer is the user `user_id` (an author, a creator); never for anonymous.
-    pub fn is(&self, user_id: Option<i32>) -> bool {
-        self.user_id.is_some() && self.user_id == user_id
-    }
-    pub fn from_maybe(user: &crate::auth::MaybeUser) -> Self {
-        user.0.as_ref().map(Self::of).unwrap_or_default()
-    }
-}
+pub use crate::access::Viewer;

@@ -1,5 +1,6 @@
 //! Projects: reads with localisation and counts, and the admin-only writes.
 
+pub use crate::access::ProjectAccess;
 use chrono::NaiveDateTime;
 use mysql_async::{params, prelude::*, Row};
 
@@ -18,33 +19,6 @@ macro_rules! access_sql {
                 p.admin_posting, p.default_language_id, p.starts, p.ends, p.image_id
          FROM projects p WHERE p.name = :name"
     };
-}
-
-/// A project as the access checks see it, for the caller.
-#[derive(Clone, Debug)]
-pub struct ProjectAccess {
-    pub id: i32,
-    /// Canonical name as stored (the URL may differ in case).
-    pub name: String,
-    pub published: bool,
-    /// Caller has a `project_admins` row now, or is a superuser
-    /// (docs/compatibility.md#superusers-are-admins-of-every-project).
-    pub admin: bool,
-    pub has_default_info: bool,
-    pub started: bool,
-    pub admin_posting: bool,
-    pub default_language_id: i32,
-    pub starts: Option<NaiveDateTime>,
-    pub ends: Option<NaiveDateTime>,
-    pub image_id: Option<i32>,
-}
-
-impl ProjectAccess {
-    /// May the caller see this project at all? Unpublished and not-yet-started projects
-    /// are visible to its admins only.
-    pub fn visible(&self) -> bool {
-        self.admin || (self.published && self.started)
-    }
 }
 
 /// Loads the access facts of project `name` for `viewer`; `None` if no such project.
@@ -334,13 +308,7 @@ pub async fn require_admin(
     let project = access(q, name, viewer, true)
         .await?
         .ok_or_else(|| ApiError::not_found("Project"))?;
-    if !project.admin {
-        return Err(if project.published {
-            ApiError::no_privileges()
-        } else {
-            ApiError::not_found("Project")
-        });
-    }
+    project.require_admin()?;
     Ok(project)
 }
 

@@ -1,6 +1,7 @@
 //! Sites: reads with localisation and published-memory counts, access facts, and the
 //! writes. The nearest-N search is in `nearest.rs`.
 
+pub use crate::access::SiteAccess;
 use mysql_async::{params, prelude::*, Row};
 
 use super::{projects::ProjectAccess, row::col, Viewer};
@@ -110,30 +111,6 @@ pub async fn get(
         )
         .await?;
     row.map(site_from_row).transpose()
-}
-
-/// A site as the access checks see it.
-#[derive(Clone, Debug)]
-pub struct SiteAccess {
-    pub id: i32,
-    /// Canonical name as stored.
-    pub name: String,
-    pub published: bool,
-    pub creator_id: Option<i32>,
-    pub image_id: Option<i32>,
-}
-
-impl SiteAccess {
-    pub fn is_creator(&self, viewer: Viewer) -> bool {
-        viewer.user_id.is_some() && self.creator_id == viewer.user_id
-    }
-    /// Published sites are public; unpublished ones are seen by their creator and the
-    /// project's admins and superusers
-    /// (docs/compatibility.md#unpublished-sites-belong-to-their-creator,
-    /// docs/compatibility.md#superusers-are-admins-of-every-project).
-    pub fn visible(&self, project: &ProjectAccess, viewer: Viewer) -> bool {
-        self.published || project.admin || self.is_creator(viewer)
-    }
 }
 
 /// The site `name` of `project`, if it exists. `lock` locks the row until commit.

@@ -4,11 +4,10 @@ use axum::{extract::State, routing::post, Router};
 
 use crate::openapi::responses::{Always, Invalid, NoPrivileges, NotFound, NotModified, TooLarge};
 use crate::{
-    auth::MaybeUser,
     error::ApiResult,
-    http::{ApiJson, Reply},
+    http::{ApiJson, MaybeUser, Reply},
     models::{info::invalid, publish::PublishIn},
-    repos::{publish, Viewer},
+    repos::publish,
     state::AppState,
 };
 
@@ -36,7 +35,7 @@ async fn publish_order(
     let user = user.require()?;
     user.require_admin_scope()?;
     let mut tx = state.db().begin().await?;
-    let changed = publish::apply(&mut tx, &order, Viewer::of(&user)).await?;
+    let changed = publish::apply(&mut tx, &order, user.viewer()).await?;
     tx.commit().await?;
     Ok(if changed {
         Reply::NoContent

@@ -14,14 +14,13 @@ use crate::openapi::{
     },
 };
 use crate::{
-    auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult},
-    http::{ApiJson, ApiPath, BaseUrl, Reply, RequestLang},
+    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, Reply, RequestLang},
     models::{
         comment::{Comment, CommentIn},
         info::invalid,
     },
-    repos::{comments, Viewer},
+    repos::comments,
     state::AppState,
     validation::EntityId,
 };
@@ -83,7 +82,7 @@ async fn list(
 ) -> ApiResult<Json<Items<Comment>>> {
     let at = Parents::parse(&p, &s, &m)?;
     lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let (project, _, memory) = comments::require_parents(
         &mut conn,
@@ -113,7 +112,7 @@ async fn read(
     let at = Parents::parse(&p, &s, &m)?;
     let id = positive_id("comment", &c)?;
     lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let found = comments::locate(
         &mut conn,
@@ -151,7 +150,7 @@ async fn create(
     let text = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let (_, _, memory) = comments::require_parents(
         &mut tx,
@@ -194,7 +193,7 @@ async fn modify(
     let text = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let found = comments::locate(
         &mut tx,
@@ -240,7 +239,7 @@ async fn remove(
     let at = Parents::parse(&p, &s, &m)?;
     let id = positive_id("comment", &c)?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let found = comments::locate(
         &mut tx,

@@ -13,9 +13,8 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, Cause, ErrorEnvelope, FieldError},
-    http::{ApiJson, QueryMap, Reply},
+    http::{ApiJson, AuthUser, MaybeUser, QueryMap, Reply},
     mail::{link_user, Lang, LoginMail},
     namegen,
     openapi::responses::{Always, Invalid, NoContent, SessionStarted, TooLarge},

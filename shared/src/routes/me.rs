@@ -14,9 +14,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{
-    auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
-    http::{extract::parse_json, QueryMap, Reply},
+    http::{extract::parse_json, AuthUser, MaybeUser, QueryMap, Reply},
     openapi::responses::{Always, Invalid, NoContent, NotModified, Renamed, TooLarge},
     passwords,
     repos::me::{self, Change, Column, UserData},

@@ -14,14 +14,13 @@ use crate::openapi::{
     },
 };
 use crate::{
-    auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult},
-    http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
+    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply, RequestLang},
     models::{
         info::invalid,
         memory::{Memory, ModifiedMemoryIn, NewMemoryIn},
     },
-    repos::{comments, images::Uploads, memories, Viewer},
+    repos::{comments, images::Uploads, memories},
     state::AppState,
     validation::{EntityId, Patch},
 };
@@ -86,7 +85,7 @@ async fn list(
     let (project, site) = collection(&raw_project, &raw_site)?;
     let include_comments = query.bool_or("include_comments", false)?;
     lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let (project, site) =
         memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
@@ -120,7 +119,7 @@ async fn read(
     let id = positive_id("memory", &raw_memory)?;
     let include_comments = query.bool_or("include_comments", false)?;
     lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let found = memories::locate(
         &mut conn,
@@ -161,7 +160,7 @@ async fn create(
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     // No admin-posting rule for memories
     // (docs/compatibility.md#admin-posting-restricts-sites-only).
@@ -210,7 +209,7 @@ async fn modify(
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let found =
         memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
@@ -264,7 +263,7 @@ async fn remove(
     let (project, site) = collection(&raw_project, &raw_site)?;
     let id = positive_id("memory", &raw_memory)?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let found =
         memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;

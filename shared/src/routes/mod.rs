@@ -29,7 +29,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{auth, error::ApiError, http::guard, http::BaseUrl, state::AppState};
+use crate::{error::ApiError, http::guard, http::BaseUrl, state::AppState};
 
 pub use crate::http::guard::MAX_BODY_BYTES;
 
@@ -318,7 +318,7 @@ fn with_layers(state: AppState, routes: Router<AppState>, groups: &[Group]) -> R
         })
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(refuse_head))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), crate::http::auth::authenticate))
         .layer(catch_panics())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))

@@ -7,9 +7,8 @@ use axum::{
 use serde::Serialize;
 
 use crate::{
-    auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope},
-    http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
+    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply, RequestLang},
     models::{
         info::{invalid, InfoIn},
         project::{ModifiedProjectIn, NewProjectIn, Project},
@@ -18,7 +17,7 @@ use crate::{
         params::{AcceptLanguage, ContentLanguage, ProjectPath, UsernameQuery},
         responses::{Always, Changed, Created, Invalid, NotLocalized, NotModified, TooLarge},
     },
-    repos::{self, images::Uploads, projects, Viewer},
+    repos::{self, images::Uploads, projects},
     state::AppState,
     validation::{EntityId, Patch, Username},
 };
@@ -90,7 +89,7 @@ async fn read(
     let name = project_id(&raw)?;
     let include_sites = query.bool_or("include_sites", false)?;
     let lang = lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let access = projects::access(&mut conn, name.as_str(), viewer, false)
         .await?
@@ -225,7 +224,7 @@ async fn modify(
     lang.resolve()?;
     let config = state.config();
     let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), user.viewer()).await?;
 
     // The order rule applies to the values the project will have
     // (docs/compatibility.md#start-and-end-dates-are-checked-the-right-way-round).
@@ -304,7 +303,7 @@ async fn remove(
     user.require_admin_scope()?;
     lang.resolve()?;
     let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), user.viewer()).await?;
     projects::unpublish(&mut tx, project.id, user.id).await?;
     tx.commit().await?;
     Ok(Reply::Changed(base.join("/projects")))
@@ -362,7 +361,7 @@ impl AdminChange {
         user.require_admin_scope()?;
         lang.resolve()?;
         let mut tx = state.db().begin().await?;
-        let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(user)).await?;
+        let project = projects::require_admin(&mut tx, name.as_str(), user.viewer()).await?;
         let target = repos::users::id_by_username(&mut tx, username.as_str())
             .await?
             .ok_or_else(|| ApiError::not_found("User"))?;
@@ -425,7 +424,7 @@ async fn localize(
     user.require_admin_scope()?;
     lang.resolve()?;
     let mut tx = state.db().begin().await?;
-    let project = projects::require_admin(&mut tx, name.as_str(), Viewer::of(&user)).await?;
+    let project = projects::require_admin(&mut tx, name.as_str(), user.viewer()).await?;
     let lang_id =
         repos::languages::supported_id(&mut tx, &state.config().supported_languages, &info.lang)
             .await?

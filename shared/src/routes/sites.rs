@@ -15,15 +15,14 @@ use crate::openapi::{
     },
 };
 use crate::{
-    auth::{AuthUser, MaybeUser},
     error::{ApiError, ApiResult, ErrorEnvelope},
-    http::{ApiJson, ApiPath, BaseUrl, QueryMap, Reply, RequestLang},
+    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply, RequestLang},
     models::{
         info::{invalid, InfoIn},
         memory::MemoryAll,
         site::{coordinate, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
     },
-    repos::{self, images::Uploads, memories, nearest, projects, sites, Viewer},
+    repos::{self, images::Uploads, memories, nearest, projects, sites},
     state::AppState,
     validation::{EntityId, Patch},
 };
@@ -102,7 +101,7 @@ async fn list(
     let name = project_id(&raw)?;
     let near = nearest_query(&query)?;
     let lang = lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
     let items = match near {
@@ -145,7 +144,7 @@ async fn read(
     let site_name = site_id(&raw_site)?;
     let include_memories = query.bool_or("include_memories", false)?;
     let lang = lang.resolve()?;
-    let viewer = Viewer::from_maybe(&user);
+    let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
     let site =
@@ -197,7 +196,7 @@ async fn create(
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     // Names are unique across projects: the same answer for both cases
@@ -241,23 +240,6 @@ async fn create(
     ))
 }
 
-/// The privilege of changing and localising a site: the site's creator, the project's
-/// admins and superusers; in an admin-posting project only the admins
-/// (docs/compatibility.md#localising-a-site-needs-the-right-to-edit-it).
-fn require_editor(
-    project: &projects::ProjectAccess,
-    site: &sites::SiteAccess,
-    viewer: Viewer,
-) -> ApiResult<()> {
-    if !(project.admin || site.is_creator(viewer)) {
-        return Err(ApiError::no_privileges());
-    }
-    if project.admin_posting && !project.admin {
-        return Err(ApiError::forbidden("Admin posting only"));
-    }
-    Ok(())
-}
-
 #[utoipa::path(patch, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_modify",
     summary = "Change a site (its creator, admins)",
     params(ProjectPath, SitePath, ContentLanguage),
@@ -279,11 +261,11 @@ async fn modify(
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     let site = sites::require_visible(&mut tx, &project, site_name.as_str(), viewer, true).await?;
-    require_editor(&project, &site, viewer)?;
+    site.require_editor(&project, viewer)?;
     if body.is_empty() {
         return Ok(Reply::NotModified);
     }
@@ -330,7 +312,7 @@ async fn remove(
     let name = project_id(&raw_project)?;
     let site_name = site_id(&raw_site)?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     let site = sites::require_visible(&mut tx, &project, site_name.as_str(), viewer, true).await?;
@@ -365,11 +347,11 @@ async fn localize(
     let info = body.validate(&["body"]).map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
-    let viewer = Viewer::of(&user);
+    let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     let site = sites::require_visible(&mut tx, &project, site_name.as_str(), viewer, true).await?;
-    require_editor(&project, &site, viewer)?;
+    site.require_editor(&project, viewer)?;
     let lang_id = supported_lang(&mut tx, &state, &info.lang).await?;
     sites::upsert_info(&mut tx, site.id, lang_id, &info, user.id).await?;
     sites::touch(&mut tx, site.id, user.id).await?;

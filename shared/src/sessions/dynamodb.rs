@@ -27,7 +27,7 @@ use aws_sdk_dynamodb::{
 };
 use base64::{engine::general_purpose::STANDARD, Engine};
 
-use super::{SessionData, SessionStore};
+use super::store::{SessionData, SessionStore};
 use crate::error::{ApiError, Cause};
 
 /// Names the deployment template must use.

@@ -9,7 +9,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use super::{SessionData, SessionStore};
+use super::store::{SessionData, SessionStore};
 use crate::error::ApiError;
 
 pub struct MemorySessionStore {

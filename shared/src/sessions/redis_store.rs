@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use redis::{aio::ConnectionManager, Script};
 
-use super::{SessionData, SessionStore};
+use super::store::{SessionData, SessionStore};
 use crate::error::{ApiError, Cause};
 
 impl From<redis::RedisError> for ApiError {

@@ -7,15 +7,18 @@
 //! The user's admin and superuser status is read from the database on each request
 //! (docs/compatibility.md#privileges-are-read-on-every-request).
 
+use crate::{
+    error::ApiError,
+    repos::{users, Viewer},
+    sessions::token,
+    state::AppState,
+};
 use axum::{
     extract::{FromRequestParts, Request, State},
     http::{header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use mysql_async::prelude::*;
-
-use crate::{error::ApiError, sessions::token, state::AppState};
 
 /// The caller, as the database knows them now.
 #[derive(Clone, Debug)]
@@ -30,6 +33,14 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The caller as the access rules see them.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            user_id: Some(self.id),
+            superuser: self.superuser,
+        }
+    }
+
     /// The scope guard of admin endpoints: 403 with the required and present scopes as
     /// details.
     pub fn require_admin_scope(&self) -> Result<(), ApiError> {
@@ -58,6 +69,10 @@ impl MaybeUser {
     }
     pub fn id(&self) -> Option<i32> {
         self.0.as_ref().map(|u| u.id)
+    }
+    /// The caller as the access rules see them (anonymous without a user).
+    pub fn viewer(&self) -> Viewer {
+        self.0.as_ref().map(AuthUser::viewer).unwrap_or_default()
     }
 }
 
@@ -113,23 +128,14 @@ async fn resolve(state: &AppState, header: &[u8]) -> Result<Option<AuthUser>, Ap
         return Ok(None);
     };
     let mut conn = state.db().conn().await?;
-    let row: Option<(i32, String, bool, bool)> = conn
-        .exec_first(
-            "SELECT u.id, u.username,
-                    EXISTS(SELECT 1 FROM superusers s WHERE s.user_id = u.id),
-                    EXISTS(SELECT 1 FROM project_admins pa WHERE pa.user_id = u.id)
-             FROM users u WHERE u.username = ?",
-            (&session.user,),
-        )
-        .await?;
-    let Some((id, username, superuser, admin_of_any)) = row else {
+    let Some(caller) = users::caller(&mut conn, &session.user).await? else {
         return Ok(None);
     };
     Ok(Some(AuthUser {
-        id,
-        username,
-        superuser,
-        admin_scope: superuser || admin_of_any,
+        id: caller.id,
+        username: caller.username,
+        superuser: caller.superuser,
+        admin_scope: caller.superuser || caller.admin_of_any,
         session_key: key,
     }))
 }
