@@ -9,9 +9,6 @@
 //! `#[serde(deny_unknown_fields)]`, which makes their schemas `additionalProperties: false`:
 //! a body with an undocumented field fails the fuzz run (`.ci/fuzz.sh`).
 
-pub mod params;
-pub mod responses;
-
 use std::sync::OnceLock;
 
 use utoipa::{
@@ -22,7 +19,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use crate::{error::ErrorEnvelope, routes};
+use crate::{error::ErrorEnvelope, http::doc::responses, routes};
 
 #[derive(OpenApi)]
 #[openapi(

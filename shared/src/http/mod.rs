@@ -2,13 +2,17 @@
 //! language negotiation, `Location` URLs, and the common success responses.
 
 pub mod auth;
+pub mod doc;
 pub mod envelope;
 pub mod extract;
 pub mod guard;
 pub mod lang;
+pub mod path;
 pub mod reply;
+pub mod session;
 
 pub use auth::{AuthUser, MaybeUser};
 pub use extract::{ApiJson, ApiPath, QueryMap};
 pub use lang::RequestLang;
-pub use reply::{BaseUrl, Reply};
+pub use path::{CommentId, MemoryId, ProjectId, SiteId};
+pub use reply::{BaseUrl, Items, Reply};

@@ -9,6 +9,12 @@ use axum::{
 
 use crate::state::AppState;
 
+/// A collection: `{"items": [...]}`.
+#[derive(serde::Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}
+
 /// The public base URL of this request: configured, else from the forwarding headers.
 #[derive(Clone, Debug)]
 pub struct BaseUrl(pub String);

@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 use crate::{
     db::{codes, server_code},
     error::{ApiError, Cause},
-    sessions::SessionGrants,
+    sessions::{SessionData, SessionGrants},
 };
 
 /// A link works for less than this many whole minutes.
@@ -124,6 +124,20 @@ pub async fn insert(
         Err(e) if server_code(&e) == Some(codes::DUPLICATE_KEY) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// What a session of the account stores: its username as stored (canonical,
+/// docs/compatibility.md#sessions-use-the-username-as-stored) and the grants the original
+/// server reads from a session (docs/api-conventions.md#sessions).
+pub async fn session_data(
+    q: &mut impl Queryable,
+    account_id: i32,
+    username: &str,
+) -> Result<SessionData, ApiError> {
+    Ok(SessionData {
+        user: username.to_string(),
+        data: grants(q, account_id).await?,
+    })
 }
 
 /// The grants written into a new session for the original server's sake

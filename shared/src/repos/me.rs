@@ -93,6 +93,24 @@ pub async fn get(q: &mut impl Queryable, user_id: i32) -> Result<Option<UserData
     ))
 }
 
+/// A new value of a personal-data column: cleared, text, or a date.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Personal {
+    Clear,
+    Text(String),
+    Date(chrono::NaiveDate),
+}
+
+impl From<Personal> for Value {
+    fn from(p: Personal) -> Self {
+        match p {
+            Personal::Clear => Value::NULL,
+            Personal::Text(s) => Value::from(s),
+            Personal::Date(d) => Value::from(d),
+        }
+    }
+}
+
 /// A personal-data column `PATCH /me` may set; the names are fixed here, values bound.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Column {
@@ -115,13 +133,13 @@ impl Column {
     }
 }
 
-/// Sets only the given columns: unsent ones keep their value, `Value::NULL` clears
+/// Sets only the given columns: unsent ones keep their value, `Personal::Clear` clears
 /// (docs/compatibility.md#personal-data-changes-only-what-is-sent).
 /// Creates the row when the user has none. Nothing to set is a no-op.
 pub async fn patch(
     q: &mut impl Queryable,
     user_id: i32,
-    changes: Vec<(Column, Value)>,
+    changes: Vec<(Column, Personal)>,
 ) -> Result<(), ApiError> {
     if changes.is_empty() {
         return Ok(());
@@ -139,7 +157,7 @@ pub async fn patch(
             .join(", "),
     );
     let mut params = vec![Value::from(user_id)];
-    params.extend(changes.into_iter().map(|(_, v)| v));
+    params.extend(changes.into_iter().map(|(_, v)| Value::from(v)));
     q.exec_drop(sql, Params::Positional(params)).await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use axum::{extract::State, routing::post, Router};
 
-use crate::openapi::responses::{Always, Invalid, NoPrivileges, NotFound, NotModified, TooLarge};
+use crate::http::doc::responses::{Always, Invalid, NoPrivileges, NotFound, NotModified, TooLarge};
 use crate::{
     error::ApiResult,
     http::{ApiJson, MaybeUser, Reply},

@@ -2,12 +2,7 @@
 
 use axum::{extract::State, routing::get, Json, Router};
 
-use super::{
-    memories::positive_id,
-    projects::{project_id, Items},
-    sites::site_id,
-};
-use crate::openapi::{
+use crate::http::doc::{
     params::{AcceptLanguage, CommentPath, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
         Always, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized, TooLarge,
@@ -15,7 +10,10 @@ use crate::openapi::{
 };
 use crate::{
     error::{ApiError, ApiResult},
-    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, Reply, RequestLang},
+    http::{
+        ApiJson, AuthUser, BaseUrl, CommentId, Items, MaybeUser, MemoryId, ProjectId, Reply,
+        RequestLang, SiteId,
+    },
     models::{
         comment::{Comment, CommentIn},
         info::invalid,
@@ -52,13 +50,6 @@ struct Parents {
 }
 
 impl Parents {
-    fn parse(project: &str, site: &str, memory: &str) -> ApiResult<Self> {
-        Ok(Self {
-            project: project_id(project)?,
-            site: site_id(site)?,
-            memory: positive_id("memory", memory)?,
-        })
-    }
     fn collection_url(&self, base: &BaseUrl) -> String {
         base.join(&format!(
             "/projects/{}/sites/{}/memories/{}/comments",
@@ -76,11 +67,17 @@ impl Parents {
     ))]
 async fn list(
     State(state): State<AppState>,
-    ApiPath((p, s, m)): ApiPath<(String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(memory): MemoryId,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Items<Comment>>> {
-    let at = Parents::parse(&p, &s, &m)?;
+    let at = Parents {
+        project,
+        site,
+        memory,
+    };
     lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
@@ -105,12 +102,18 @@ async fn list(
     ))]
 async fn read(
     State(state): State<AppState>,
-    ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(memory): MemoryId,
+    CommentId(id): CommentId,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Comment>> {
-    let at = Parents::parse(&p, &s, &m)?;
-    let id = positive_id("comment", &c)?;
+    let at = Parents {
+        project,
+        site,
+        memory,
+    };
     lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
@@ -140,13 +143,19 @@ async fn read(
     ))]
 async fn create(
     State(state): State<AppState>,
-    ApiPath((p, s, m)): ApiPath<(String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(memory): MemoryId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<CommentIn>,
 ) -> ApiResult<Reply> {
-    let at = Parents::parse(&p, &s, &m)?;
+    let at = Parents {
+        project,
+        site,
+        memory,
+    };
     let text = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
@@ -182,14 +191,20 @@ async fn create(
     ))]
 async fn modify(
     State(state): State<AppState>,
-    ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(memory): MemoryId,
+    CommentId(id): CommentId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<CommentIn>,
 ) -> ApiResult<Reply> {
-    let at = Parents::parse(&p, &s, &m)?;
-    let id = positive_id("comment", &c)?;
+    let at = Parents {
+        project,
+        site,
+        memory,
+    };
     let text = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
@@ -231,13 +246,19 @@ async fn modify(
 /// Hard delete: the author, the project's admins and superusers.
 async fn remove(
     State(state): State<AppState>,
-    ApiPath((p, s, m, c)): ApiPath<(String, String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(memory): MemoryId,
+    CommentId(id): CommentId,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let at = Parents::parse(&p, &s, &m)?;
-    let id = positive_id("comment", &c)?;
+    let at = Parents {
+        project,
+        site,
+        memory,
+    };
     lang.resolve()?;
     let viewer = user.viewer();
     let mut tx = state.db().begin().await?;

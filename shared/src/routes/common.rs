@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::{
     error::{ApiError, ErrorEnvelope},
+    http::doc::responses::{Always, Invalid},
     http::{BaseUrl, QueryMap},
-    openapi::responses::{Always, Invalid},
     state::AppState,
 };
 

@@ -12,7 +12,7 @@ use axum::{
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
-use crate::openapi::responses::{Always, Invalid};
+use crate::http::doc::responses::{Always, Invalid};
 use crate::{
     error::{ApiError, ApiResult},
     http::{ApiPath, BaseUrl},

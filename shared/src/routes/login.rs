@@ -5,7 +5,7 @@
 
 use axum::{
     extract::State,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post, MethodRouter},
     Json, Router,
@@ -13,17 +13,15 @@ use axum::{
 use serde::Deserialize;
 
 use crate::{
-    error::{ApiError, ApiResult, Cause, ErrorEnvelope, FieldError},
-    http::{ApiJson, AuthUser, MaybeUser, QueryMap, Reply},
+    error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
+    http::doc::responses::{Always, Invalid, NoContent, SessionStarted, TooLarge},
+    http::{session, ApiJson, AuthUser, MaybeUser, QueryMap, Reply},
     mail::{link_user, Lang, LoginMail},
-    namegen,
-    openapi::responses::{Always, Invalid, NoContent, SessionStarted, TooLarge},
-    passwords,
+    namegen, passwords,
     repos::{
         login::{self, Account},
         throttle,
     },
-    sessions::{token, SessionData},
     state::AppState,
     validation::{self, Username},
 };
@@ -59,61 +57,6 @@ pub fn router() -> Router<AppState> {
         router = router.route(path, handler);
     }
     router
-}
-
-/// `status` with the new session in `Authorization: bearer <token>` and an empty body.
-pub fn session_response(status: StatusCode, key: &[u8]) -> Response {
-    let mut r = status.into_response();
-    match HeaderValue::from_str(&format!("bearer {}", token::encode(key))) {
-        Ok(v) => {
-            r.headers_mut().insert(header::AUTHORIZATION, v);
-            r
-        }
-        Err(e) => ApiError::Internal(Cause::with("session header", e)).into_response(),
-    }
-}
-
-/// Starts a session for the account's username as stored (canonical,
-/// docs/compatibility.md#sessions-use-the-username-as-stored), with the grants the
-/// original server reads from a session (docs/api-conventions.md#sessions).
-pub async fn start_session(
-    state: &AppState,
-    q: &mut impl mysql_async::prelude::Queryable,
-    account_id: i32,
-    username: &str,
-) -> ApiResult<Vec<u8>> {
-    let session = session_data(q, account_id, username).await?;
-    state.sessions().create(&session).await
-}
-
-/// What a session of the account stores: its username and the grants the original server
-/// reads from a session.
-async fn session_data(
-    q: &mut impl mysql_async::prelude::Queryable,
-    account_id: i32,
-    username: &str,
-) -> ApiResult<SessionData> {
-    Ok(SessionData {
-        user: username.to_string(),
-        data: login::grants(q, account_id).await?,
-    })
-}
-
-/// Puts the session `key` back for the account under `username` (after a rename ended
-/// it with the old name's sessions); a fresh key only if `key` was taken meanwhile.
-pub async fn continue_session(
-    state: &AppState,
-    q: &mut impl mysql_async::prelude::Queryable,
-    key: &[u8],
-    account_id: i32,
-    username: &str,
-) -> ApiResult<Vec<u8>> {
-    let session = session_data(q, account_id, username).await?;
-    if state.sessions().create_at(key, &session).await? {
-        Ok(key.to_vec())
-    } else {
-        state.sessions().create(&session).await
-    }
 }
 
 fn invalid(errors: Vec<FieldError>) -> ApiResult<()> {
@@ -211,8 +154,9 @@ async fn password_login(
         return Err(ApiError::forbidden("Not verified"));
     }
     throttle::clear(&mut conn, &subject).await?;
-    let key = start_session(&state, &mut conn, account.id, &account.username).await?;
-    Ok(session_response(StatusCode::OK, &key))
+    let data = login::session_data(&mut conn, account.id, &account.username).await?;
+    let key = session::start(&state, &data).await?;
+    Ok(session::response(StatusCode::OK, &key))
 }
 
 /// A new account.
@@ -447,13 +391,14 @@ async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<R
     let Some(account) = login::consume_verifier(&mut tx, &user, token).await? else {
         return Err(not_found());
     };
-    let key = start_session(&state, &mut tx, account.id, &account.username).await?;
+    let data = login::session_data(&mut tx, account.id, &account.username).await?;
+    let key = session::start(&state, &data).await?;
     if let Err(e) = tx.commit().await {
         // The link stays usable; the session must not outlive the failed transaction.
         let _ = state.sessions().end(&key, &account.username).await;
         return Err(e.into());
     }
-    Ok(session_response(StatusCode::OK, &key))
+    Ok(session::response(StatusCode::OK, &key))
 }
 
 /// The configured OAuth provider names; there are no OAuth login routes.

@@ -9,21 +9,21 @@ use axum::{
     routing::{delete, get, post, put},
     Json, Router,
 };
-use mysql_async::Value as SqlValue;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
-    http::{extract::parse_json, AuthUser, MaybeUser, QueryMap, Reply},
-    openapi::responses::{Always, Invalid, NoContent, NotModified, Renamed, TooLarge},
+    http::doc::responses::{Always, Invalid, NoContent, NotModified, Renamed, TooLarge},
+    http::{extract::parse_json, session, AuthUser, MaybeUser, QueryMap, Reply},
     passwords,
-    repos::me::{self, Change, Column, UserData},
+    repos::{
+        login,
+        me::{self, Change, Column, Personal, UserData},
+    },
     state::AppState,
     validation::{self, Patch, Username},
 };
-
-use super::login::{continue_session, session_response};
 
 pub fn router() -> Router<AppState> {
     crate::telemetry::link_mark!("routes", "me");
@@ -76,7 +76,7 @@ struct PatchIn {
     birth_date: Patch<Value>,
 }
 
-fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
+fn personal_text(loc: &[&str], v: &Value) -> Result<Personal, FieldError> {
     let s = match v {
         Value::String(s) => s.clone(),
         // pydantic v1 turned numbers into their text; so do we
@@ -91,7 +91,7 @@ fn personal_text(loc: &[&str], v: &Value) -> Result<SqlValue, FieldError> {
             "value_error.any_str.max_length",
         ));
     }
-    Ok(SqlValue::from(s))
+    Ok(Personal::Text(s))
 }
 
 /// `PATCH /me`: only sent keys change, `null` clears, `""` and `{}` change nothing; 204
@@ -123,13 +123,13 @@ async fn modify(
             // pre-filled), which must not wipe or fail the fields the person did fill in.
             Patch::Absent => continue,
             Patch::Value(Value::String(s)) if s.trim().is_empty() => continue,
-            Patch::Null => Ok(SqlValue::NULL),
+            Patch::Null => Ok(Personal::Clear),
             Patch::Value(v) => match column {
                 Column::Country => match v {
-                    Value::String(s) => validation::country(&loc, s).map(SqlValue::from),
+                    Value::String(s) => validation::country(&loc, s).map(Personal::Text),
                     _ => Err(FieldError::new(&loc, "str type expected", "type_error.str")),
                 },
-                Column::BirthDate => validation::date(&loc, v).map(SqlValue::from),
+                Column::BirthDate => validation::date(&loc, v).map(Personal::Date),
                 _ => personal_text(&loc, v),
             },
         };
@@ -266,15 +266,9 @@ async fn change_username(
             // 2022 frontend keeps sending the token it had until the page is reloaded, so
             // a rename must not log that page out (docs/frontend-contract.md).
             let mut conn = state.db().conn().await?;
-            let key = continue_session(
-                &state,
-                &mut conn,
-                &user.session_key,
-                user.id,
-                username.as_str(),
-            )
-            .await?;
-            Ok(session_response(StatusCode::NO_CONTENT, &key))
+            let data = login::session_data(&mut conn, user.id, username.as_str()).await?;
+            let key = session::resume(&state, &user.session_key, &data).await?;
+            Ok(session::response(StatusCode::NO_CONTENT, &key))
         }
     }
 }

@@ -2,11 +2,7 @@
 
 use axum::{extract::State, routing::get, Json, Router};
 
-use super::{
-    projects::{project_id, Items},
-    sites::site_id,
-};
-use crate::openapi::{
+use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
         Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
@@ -15,14 +11,17 @@ use crate::openapi::{
 };
 use crate::{
     error::{ApiError, ApiResult},
-    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply, RequestLang},
+    http::{
+        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, MemoryId, ProjectId, QueryMap, Reply,
+        RequestLang, SiteId,
+    },
     models::{
         info::invalid,
         memory::{Memory, ModifiedMemoryIn, NewMemoryIn},
     },
     repos::{comments, images::Uploads, memories},
     state::AppState,
-    validation::{EntityId, Patch},
+    validation::Patch,
 };
 
 pub fn router() -> Router<AppState> {
@@ -45,29 +44,6 @@ pub struct MemoryList {
     items: Vec<Memory>,
 }
 
-/// A MID/CID path parameter: an integer greater than zero.
-pub fn positive_id(name: &str, raw: &str) -> ApiResult<i64> {
-    let loc = ["path", name];
-    match raw.trim().parse::<i64>() {
-        Ok(n) if n > 0 => Ok(n),
-        Ok(_) => Err(ApiError::validation(
-            &loc,
-            "ensure this value is greater than 0",
-            "value_error.number.not_gt",
-        )),
-        Err(_) => Err(ApiError::validation(
-            &loc,
-            "value is not a valid integer",
-            "type_error.integer",
-        )),
-    }
-}
-
-/// `{project}/{site}` of a memory collection path.
-fn collection(raw_project: &str, raw_site: &str) -> ApiResult<(EntityId, EntityId)> {
-    Ok((project_id(raw_project)?, site_id(raw_site)?))
-}
-
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_list",
     summary = "Memories of a site, optionally with comments",
     params(ProjectPath, SitePath, ("include_comments" = Option<bool>, Query), AcceptLanguage),
@@ -77,12 +53,12 @@ fn collection(raw_project: &str, raw_site: &str) -> ApiResult<(EntityId, EntityI
     ))]
 async fn list(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Items<Memory>>> {
-    let (project, site) = collection(&raw_project, &raw_site)?;
     let include_comments = query.bool_or("include_comments", false)?;
     lang.resolve()?;
     let viewer = user.viewer();
@@ -110,13 +86,13 @@ async fn list(
     ))]
 async fn read(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(id): MemoryId,
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Memory>> {
-    let (project, site) = collection(&raw_project, &raw_site)?;
-    let id = positive_id("memory", &raw_memory)?;
     let include_comments = query.bool_or("include_comments", false)?;
     lang.resolve()?;
     let viewer = user.viewer();
@@ -150,13 +126,13 @@ async fn read(
     ))]
 async fn create(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<NewMemoryIn>,
 ) -> ApiResult<Reply> {
-    let (project, site) = collection(&raw_project, &raw_site)?;
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
@@ -198,14 +174,14 @@ async fn create(
     ))]
 async fn modify(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(id): MemoryId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<ModifiedMemoryIn>,
 ) -> ApiResult<Reply> {
-    let (project, site) = collection(&raw_project, &raw_site)?;
-    let id = positive_id("memory", &raw_memory)?;
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
@@ -255,13 +231,13 @@ async fn modify(
 /// Soft delete: the author, the project's admins and superusers.
 async fn remove(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site, raw_memory)): ApiPath<(String, String, String)>,
+    ProjectId(project): ProjectId,
+    SiteId(site): SiteId,
+    MemoryId(id): MemoryId,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let (project, site) = collection(&raw_project, &raw_site)?;
-    let id = positive_id("memory", &raw_memory)?;
     lang.resolve()?;
     let viewer = user.viewer();
     let mut tx = state.db().begin().await?;

@@ -4,18 +4,17 @@ use axum::{
     routing::{get, put},
     Json, Router,
 };
-use serde::Serialize;
 
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope},
-    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply, RequestLang},
+    http::doc::{
+        params::{AcceptLanguage, ContentLanguage, ProjectPath, UsernameQuery},
+        responses::{Always, Changed, Created, Invalid, NotLocalized, NotModified, TooLarge},
+    },
+    http::{ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang},
     models::{
         info::{invalid, InfoIn},
         project::{ModifiedProjectIn, NewProjectIn, Project},
-    },
-    openapi::{
-        params::{AcceptLanguage, ContentLanguage, ProjectPath, UsernameQuery},
-        responses::{Always, Changed, Created, Invalid, NotLocalized, NotModified, TooLarge},
     },
     repos::{self, images::Uploads, projects},
     state::AppState,
@@ -37,23 +36,12 @@ pub fn router() -> Router<AppState> {
         .route("/projects/{project}/localize", put(localize))
 }
 
-/// A collection: `{"items": [...]}`.
-#[derive(Serialize)]
-pub struct Items<T> {
-    pub items: Vec<T>,
-}
-
 /// `{"items": [Project, …]}` for the API document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectList {
     items: Vec<Project>,
-}
-
-/// The `{project}` path parameter as a PID.
-pub fn project_id(raw: &str) -> ApiResult<EntityId> {
-    EntityId::parse(&["path", "project"], raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
 #[utoipa::path(get, path = "/projects", tag = "projects",
@@ -81,12 +69,11 @@ async fn list(
         Always, Invalid, NotLocalized))]
 async fn read(
     state: axum::extract::State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Project>> {
-    let name = project_id(&raw)?;
     let include_sites = query.bool_or("include_sites", false)?;
     let lang = lang.resolve()?;
     let viewer = user.viewer();
@@ -211,13 +198,12 @@ async fn create(
         Always, Invalid, TooLarge, NotLocalized))]
 async fn modify(
     state: axum::extract::State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<ModifiedProjectIn>,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     user.require_admin_scope()?;
@@ -294,12 +280,11 @@ async fn modify(
         Always, Invalid, NotLocalized))]
 async fn remove(
     state: axum::extract::State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
     user.require_admin_scope()?;
     lang.resolve()?;
     let mut tx = state.db().begin().await?;
@@ -322,13 +307,13 @@ async fn remove(
         Always, Invalid, NotLocalized))]
 async fn add_admin(
     state: axum::extract::State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     query: QueryMap,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let mut change = AdminChange::begin(&state, &raw, &query, &user, lang).await?;
+    let mut change = AdminChange::begin(&state, name, &query, &user, lang).await?;
     if !projects::add_admin(&mut change.tx, change.project_id, change.target).await? {
         return Err(ApiError::Conflict("User is already an admin".into()));
     }
@@ -350,12 +335,11 @@ struct AdminChange {
 impl AdminChange {
     async fn begin(
         state: &AppState,
-        raw: &str,
+        name: EntityId,
         query: &QueryMap,
         user: &AuthUser,
         lang: RequestLang,
     ) -> ApiResult<Self> {
-        let name = project_id(raw)?;
         let username = Username::parse(&["query", "username"], query.required("username")?)
             .map_err(|e| ApiError::Validation(vec![e]))?;
         user.require_admin_scope()?;
@@ -386,13 +370,13 @@ impl AdminChange {
         Always, Invalid, NotLocalized))]
 async fn remove_admin(
     state: axum::extract::State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     query: QueryMap,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let mut change = AdminChange::begin(&state, &raw, &query, &user, lang).await?;
+    let mut change = AdminChange::begin(&state, name, &query, &user, lang).await?;
     projects::remove_admin(&mut change.tx, change.project_id, change.target).await?;
     change.tx.commit().await?;
     Ok(Reply::Changed(
@@ -412,13 +396,12 @@ async fn remove_admin(
         Always, Invalid, TooLarge, NotLocalized))]
 async fn localize(
     state: axum::extract::State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<InfoIn>,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
     let info = body.validate(&["body"]).map_err(invalid)?;
     let user = user.require()?;
     user.require_admin_scope()?;

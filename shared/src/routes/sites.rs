@@ -6,8 +6,7 @@ use axum::{
     Json, Router,
 };
 
-use super::projects::{project_id, Items};
-use crate::openapi::{
+use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
     responses::{
         Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
@@ -16,7 +15,10 @@ use crate::openapi::{
 };
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope},
-    http::{ApiJson, ApiPath, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply, RequestLang},
+    http::{
+        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang,
+        SiteId,
+    },
     models::{
         info::{invalid, InfoIn},
         memory::MemoryAll,
@@ -24,7 +26,7 @@ use crate::{
     },
     repos::{self, images::Uploads, memories, nearest, projects, sites},
     state::AppState,
-    validation::{EntityId, Patch},
+    validation::Patch,
 };
 
 pub fn router() -> Router<AppState> {
@@ -43,11 +45,6 @@ pub fn router() -> Router<AppState> {
 #[allow(dead_code)]
 pub struct SiteList {
     items: Vec<Site>,
-}
-
-/// The `{site}` path parameter as a SID.
-pub fn site_id(raw: &str) -> ApiResult<EntityId> {
-    EntityId::parse(&["path", "site"], raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
 /// `lat`/`lon`/`n` of the site list: each is checked when given (422), ranges included;
@@ -93,12 +90,11 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
     ))]
 async fn list(
     State(state): State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Items<Site>>> {
-    let name = project_id(&raw)?;
     let near = nearest_query(&query)?;
     let lang = lang.resolve()?;
     let viewer = user.viewer();
@@ -135,13 +131,12 @@ async fn list(
     ))]
 async fn read(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    ProjectId(name): ProjectId,
+    SiteId(site_name): SiteId,
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<SiteAll>> {
-    let name = project_id(&raw_project)?;
-    let site_name = site_id(&raw_site)?;
     let include_memories = query.bool_or("include_memories", false)?;
     let lang = lang.resolve()?;
     let viewer = user.viewer();
@@ -165,11 +160,7 @@ async fn read(
 
 /// The language id for a localisation write: configured and in the table, else 406
 /// (docs/compatibility.md#languages-must-be-configured-and-in-the-table).
-async fn supported_lang(
-    q: &mut impl mysql_async::prelude::Queryable,
-    state: &AppState,
-    lang: &str,
-) -> ApiResult<i32> {
+async fn supported_lang(q: &mut crate::db::Tx, state: &AppState, lang: &str) -> ApiResult<i32> {
     repos::languages::supported_id(q, &state.config().supported_languages, lang)
         .await?
         .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))
@@ -186,13 +177,12 @@ async fn supported_lang(
     ))]
 async fn create(
     State(state): State<AppState>,
-    ApiPath(raw): ApiPath<String>,
+    ProjectId(name): ProjectId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<NewSiteIn>,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw)?;
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
@@ -250,14 +240,13 @@ async fn create(
     ))]
 async fn modify(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    ProjectId(name): ProjectId,
+    SiteId(site_name): SiteId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<ModifiedSiteIn>,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw_project)?;
-    let site_name = site_id(&raw_site)?;
     let body = body.validate().map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
@@ -304,13 +293,12 @@ async fn modify(
 /// (docs/compatibility.md#only-admins-delete-sites).
 async fn remove(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    ProjectId(name): ProjectId,
+    SiteId(site_name): SiteId,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw_project)?;
-    let site_name = site_id(&raw_site)?;
     lang.resolve()?;
     let viewer = user.viewer();
     let mut tx = state.db().begin().await?;
@@ -336,14 +324,13 @@ async fn remove(
     ))]
 async fn localize(
     State(state): State<AppState>,
-    ApiPath((raw_project, raw_site)): ApiPath<(String, String)>,
+    ProjectId(name): ProjectId,
+    SiteId(site_name): SiteId,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<InfoIn>,
 ) -> ApiResult<Reply> {
-    let name = project_id(&raw_project)?;
-    let site_name = site_id(&raw_site)?;
     let info = body.validate(&["body"]).map_err(invalid)?;
     let user = user.require()?;
     lang.resolve()?;
