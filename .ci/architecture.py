@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Architecture gate for the library crate (docs/architecture.md, "Floors").
+"""Architecture gate for the library crate (docs/architecture.md, "Floors of shared/src").
 
 Reads every file under shared/src, finds which other files of the crate it uses
 (`use crate::…`, `crate::…` paths in code, `super::…`, and a parent's uses of its own

@@ -1,7 +1,7 @@
 //! One error type for the whole API (docs/api-conventions.md#errors): what went wrong,
 //! in the words the client will read. Its status and JSON envelope are the HTTP layer's
 //! business (`http/envelope.rs`); this module imports nothing of the crate, so every floor can use it
-//! (docs/architecture.md#floors).
+//! (docs/architecture.md#floors-of-sharedsrc).
 
 use std::{error::Error as StdError, fmt};
 

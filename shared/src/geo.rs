@@ -1,5 +1,5 @@
 //! Sphere maths of the nearest-N search and its density estimate: pure functions and
-//! state, no database (docs/architecture.md#floors).
+//! state, no database (docs/architecture.md#floors-of-sharedsrc).
 
 use std::{collections::HashMap, f64::consts::PI, sync::Mutex};
 
