@@ -1,6 +1,7 @@
 //! `POST /admin/publish`.
 
-use axum::{extract::State, routing::post, Router};
+use axum::{extract::State, Router};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::http::doc::responses::{Always, Invalid, NoPrivileges, NotFound, NotModified, TooLarge};
 use crate::{
@@ -11,12 +12,18 @@ use crate::{
     state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "admin");
-    Router::new().route("/admin/publish", post(publish_order))
+    OpenApiRouter::new().routes(routes!(publish_order))
 }
 
-#[utoipa::path(post, path = "/admin/publish", tag = "admin", operation_id = "admin_publish_order",
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
+}
+
+#[utoipa::path(post, path = "/admin/publish", tag = "admin", operation_id = "admin_admin_publish_order",
     summary = "Publish or unpublish a project, site, memory or comment (admins)",
     request_body = PublishIn,
     security(("bearer" = [])),

@@ -1,6 +1,7 @@
 //! Comments. Not registered when `MUISTOT_DISABLE_COMMENTS` is set.
 
-use axum::{extract::State, routing::get, Json, Router};
+use axum::{extract::State, Json, Router};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::http::doc::{
     params::{AcceptLanguage, CommentPath, ContentLanguage, MemoryPath, ProjectPath, SitePath},
@@ -23,17 +24,17 @@ use crate::{
     validation::EntityId,
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "comments");
-    Router::new()
-        .route(
-            "/projects/{project}/sites/{site}/memories/{memory}/comments",
-            get(list).post(create),
-        )
-        .route(
-            "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
-            get(read).patch(modify).delete(remove),
-        )
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, modify, remove))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
 }
 
 /// `{"items": [Comment, …]}` for the API document.
@@ -58,7 +59,7 @@ impl Parents {
     }
 }
 
-#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_list",
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_comments_list",
     summary = "Comments of a memory",
     params(ProjectPath, SitePath, MemoryPath, AcceptLanguage),
     responses(
@@ -93,7 +94,7 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
-#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_read",
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_comments_read",
     summary = "One comment",
     params(ProjectPath, SitePath, MemoryPath, CommentPath, AcceptLanguage),
     responses(
@@ -133,7 +134,7 @@ async fn read(
     Ok(Json(comment))
 }
 
-#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_create",
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_comments_create",
     summary = "Comment a memory",
     params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
     request_body = CommentIn,
@@ -181,7 +182,7 @@ async fn create(
     Ok(Reply::Created(format!("{}/{id}", at.collection_url(&base))))
 }
 
-#[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_modify",
+#[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_comments_modify",
     summary = "Change a comment (its author; back to review unless auto-publish)",
     params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
     request_body = CommentIn,
@@ -236,7 +237,7 @@ async fn modify(
     Ok(Reply::Changed(format!("{}/{id}", at.collection_url(&base))))
 }
 
-#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_remove",
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_comments_remove",
     summary = "Delete a comment (its author, admins)",
     params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
     security(("bearer" = [])),

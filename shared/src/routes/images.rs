@@ -6,11 +6,11 @@ use axum::{
     extract::State,
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::get,
     Router,
 };
 use chrono::{DateTime, Utc};
 use regex::Regex;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::http::doc::responses::{Always, Invalid};
 use crate::{
@@ -20,9 +20,15 @@ use crate::{
     state::AppState,
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "images");
-    Router::new().route("/images/{image}", get(image))
+    OpenApiRouter::new().routes(routes!(image))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
 }
 
 /// Image names (docs/api-conventions.md#images); `\w` is Unicode-aware as in the original.
@@ -42,7 +48,7 @@ fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-#[utoipa::path(get, path = "/images/{image}", tag = "images", operation_id = "images_image",
+#[utoipa::path(get, path = "/images/{image}", tag = "images", operation_id = "images_images_image",
     summary = "An uploaded or bundled image",
     params(("image" = String, Path, pattern = "^[\\w-]{1,36}(?:\\.[a-zA-Z0-9]{1,10})?$")),
     responses(

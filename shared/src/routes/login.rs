@@ -7,10 +7,14 @@ use axum::{
     extract::State,
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post, MethodRouter},
     Json, Router,
 };
 use serde::Deserialize;
+use utoipa::openapi::{path::Operation, PathItem};
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouter},
+    routes,
+};
 
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
@@ -28,7 +32,7 @@ use crate::{
 
 /// The `/auth/…` spellings the frontend calls: `(alias, seed path)`. The
 /// router serves each alias with the seed's handler; the OpenAPI document copies the
-/// seed's operations.
+/// seed's operations ([`with_aliases`]).
 pub const ALIASES: &[(&str, &str)] = &[
     ("/auth/login", "/login"),
     ("/auth/password", "/login"),
@@ -39,24 +43,75 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("/auth/oauth", "/oauth"),
 ];
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`; a seed's
+/// aliases come with it.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "login");
-    let seeds: [(&str, MethodRouter<AppState>); 6] = [
-        ("/login", post(password_login)),
-        ("/register", post(register)),
-        ("/register/confirm", post(confirm)),
-        ("/login/email-only", post(email_login)),
-        ("/login/email-only/exchange", post(exchange)),
-        ("/oauth", get(oauth)),
+    let seeds = [
+        routes!(password_login),
+        routes!(register),
+        routes!(confirm),
+        routes!(email_login),
+        routes!(exchange),
+        routes!(oauth),
     ];
-    let mut router = Router::new().route("/auth/status", get(status));
-    for (path, handler) in seeds {
-        for (alias, _) in ALIASES.iter().filter(|(_, seed)| *seed == path) {
-            router = router.route(alias, handler.clone());
+    seeds
+        .into_iter()
+        .fold(OpenApiRouter::new(), |router, seed| {
+            router.routes(with_aliases(seed))
+        })
+        .routes(routes!(status))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
+}
+
+/// The routes of a seed path also under each of its [`ALIASES`], right after it in the
+/// document: the same handlers, and copies of the operations whose ids end in the alias
+/// (`login_password_login_auth_login`) and whose descriptions name the seed.
+fn with_aliases(routes: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    let (schemas, mut paths, handlers) = routes;
+    let seeds: Vec<(String, PathItem)> = paths.paths.clone().into_iter().collect();
+    for (seed, item) in seeds {
+        for (alias, _) in ALIASES.iter().filter(|(_, s)| *s == seed) {
+            let mut copy = item.clone();
+            for op in operations_mut(&mut copy) {
+                describe_alias(op, &seed, alias);
+            }
+            paths.paths.insert(alias.to_string(), copy);
         }
-        router = router.route(path, handler);
     }
-    router
+    (schemas, paths, handlers)
+}
+
+/// An alias's copy of the seed's operation `op`.
+fn describe_alias(op: &mut Operation, seed: &str, alias: &str) {
+    let suffix: String = alias
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let id = op.operation_id.take().unwrap_or_default();
+    op.operation_id = Some(format!("{id}{suffix}"));
+    let described = op.description.take().unwrap_or_default();
+    op.description = Some(
+        format!("Same as `{seed}`; the spelling the frontend calls.\n\n{described}")
+            .trim_end()
+            .to_string(),
+    );
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .filter_map(Option::as_mut)
 }
 
 fn invalid(errors: Vec<FieldError>) -> ApiResult<()> {
@@ -93,7 +148,7 @@ enum LoginDoc {
 }
 
 /// Password login: username or e-mail plus password → 200 with the session header.
-#[utoipa::path(post, path = "/login", tag = "login",
+#[utoipa::path(post, path = "/login", tag = "login", operation_id = "login_password_login",
     summary = "Log in with username or e-mail and password",
     request_body = LoginDoc,
     responses(
@@ -186,7 +241,7 @@ struct OAuthOut {
 }
 
 /// Registration: a new unverified account and a verification link; 201, no session.
-#[utoipa::path(post, path = "/register", tag = "login",
+#[utoipa::path(post, path = "/register", tag = "login", operation_id = "login_register",
     summary = "Register; a verification link is mailed",
     description = "No session is started: the link (`/register/confirm`) verifies the account.",
     request_body = RegisterIn,
@@ -256,7 +311,7 @@ async fn check_free(tx: &mut crate::db::Tx, username: &str, email: &str) -> ApiR
 }
 
 /// Registration link: verifies the account; no session.
-#[utoipa::path(post, path = "/register/confirm", tag = "login",
+#[utoipa::path(post, path = "/register/confirm", tag = "login", operation_id = "login_confirm",
     summary = "Verify an account with the mailed link",
     params(UserTokenQuery),
     responses(
@@ -280,7 +335,7 @@ async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Re
 
 /// E-mail login: sends a login link, creating an account with a generated name for a new
 /// address.
-#[utoipa::path(post, path = "/login/email-only", tag = "login",
+#[utoipa::path(post, path = "/login/email-only", tag = "login", operation_id = "login_email_login",
     summary = "Mail a login link (creates an account for a new address)",
     description = "The answer is the same whether the address was known or not. The mail is in \
         English when `Accept-Language` prefers it, else in Finnish.",
@@ -376,7 +431,7 @@ struct UserTokenQuery {
 
 /// Link exchange: a valid link → verified account and a session for its canonical
 /// username (docs/compatibility.md#login-link-names-are-decoded-twice).
-#[utoipa::path(post, path = "/login/email-only/exchange", tag = "login",
+#[utoipa::path(post, path = "/login/email-only/exchange", tag = "login", operation_id = "login_exchange",
     summary = "Log in with the mailed link",
     params(UserTokenQuery),
     responses(
@@ -402,7 +457,7 @@ async fn exchange(State(state): State<AppState>, query: QueryMap) -> ApiResult<R
 }
 
 /// The configured OAuth provider names; there are no OAuth login routes.
-#[utoipa::path(get, path = "/oauth", tag = "login",
+#[utoipa::path(get, path = "/oauth", tag = "login", operation_id = "login_oauth",
     summary = "Configured OAuth providers",
     responses((status = 200, description = "The providers", body = OAuthOut), Always))]
 async fn oauth(State(state): State<AppState>) -> Json<OAuthOut> {
@@ -412,7 +467,7 @@ async fn oauth(State(state): State<AppState>) -> Json<OAuthOut> {
 }
 
 /// `GET /auth/status`: 200 with an empty body for a live session, else 401.
-#[utoipa::path(get, path = "/auth/status", tag = "login",
+#[utoipa::path(get, path = "/auth/status", tag = "login", operation_id = "login_status",
     summary = "Whether the token is a live session",
     security(("bearer" = [])),
     responses((status = 200, description = "A live session; empty body"), Always))]

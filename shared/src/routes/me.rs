@@ -1,16 +1,10 @@
 //! The current user. Every route requires a session; 204s have empty bodies
 //! (docs/compatibility.md#no-content-answers-have-no-body).
 
-use axum::{
-    body::Bytes,
-    extract::State,
-    http::StatusCode,
-    response::Response,
-    routing::{delete, get, post, put},
-    Json, Router,
-};
+use axum::{body::Bytes, extract::State, http::StatusCode, response::Response, Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
@@ -25,14 +19,20 @@ use crate::{
     validation::{self, Patch, Username},
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "me");
-    Router::new()
-        .route("/me", get(read).patch(modify).delete(logout))
-        .route("/me/sessions", delete(logout_everywhere))
-        .route("/me/password", put(change_password))
-        .route("/me/email", post(change_email))
-        .route("/me/username", post(change_username))
+    OpenApiRouter::new()
+        .routes(routes!(read, modify, logout))
+        .routes(routes!(logout_everywhere))
+        .routes(routes!(change_password))
+        .routes(routes!(change_email))
+        .routes(routes!(change_username))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
 }
 
 /// Longest personal-data string: the columns are `VARCHAR(255)`
@@ -40,7 +40,7 @@ pub fn router() -> Router<AppState> {
 pub const PERSONAL_TEXT_CHARS: usize = 255;
 
 /// `GET /me`.
-#[utoipa::path(get, path = "/me", tag = "me",
+#[utoipa::path(get, path = "/me", tag = "me", operation_id = "me_read",
     summary = "The caller's account and personal data",
     security(("bearer" = [])),
     responses((status = 200, description = "The account", body = UserData), Always))]
@@ -96,7 +96,7 @@ fn personal_text(loc: &[&str], v: &Value) -> Result<Personal, FieldError> {
 
 /// `PATCH /me`: only sent keys change, `null` clears, `""` and `{}` change nothing; 204
 /// (docs/compatibility.md#personal-data-changes-only-what-is-sent).
-#[utoipa::path(patch, path = "/me", tag = "me",
+#[utoipa::path(patch, path = "/me", tag = "me", operation_id = "me_modify",
     summary = "Change personal data",
     request_body = PatchIn,
     security(("bearer" = [])),
@@ -158,7 +158,7 @@ struct PasswordIn {
 /// `PUT /me/password`: the new password in the query (as the frontend sends it) or in a
 /// JSON body `{"password": …}`; at least 8 characters. Ends every session; 200
 /// (docs/compatibility.md#password-change-takes-the-query-or-a-body).
-#[utoipa::path(put, path = "/me/password", tag = "me",
+#[utoipa::path(put, path = "/me/password", tag = "me", operation_id = "me_change_password",
     summary = "Set a new password; ends every session of the user",
     description = "The password comes in the query (as the frontend sends it) or, without the \
         query, in a JSON body `{\"password\": …}`.",
@@ -202,7 +202,7 @@ async fn change_password(
 
 /// `POST /me/email`: a valid address; 304 same, 409 taken, 204 changed. Sessions are kept
 /// (docs/compatibility.md#e-mail-changes-are-validated).
-#[utoipa::path(post, path = "/me/email", tag = "me",
+#[utoipa::path(post, path = "/me/email", tag = "me", operation_id = "me_change_email",
     summary = "Change the e-mail address",
     params(("email" = String, Query, format = Email, description = "The new address", example = "matti@example.com")),
     security(("bearer" = [])),
@@ -233,7 +233,7 @@ async fn change_email(
 /// keeps the calling one under the new name and answers 204 with its token in the
 /// `Authorization` header
 /// (docs/compatibility.md#renaming-validates-the-name-and-returns-a-new-session).
-#[utoipa::path(post, path = "/me/username", tag = "me",
+#[utoipa::path(post, path = "/me/username", tag = "me", operation_id = "me_change_username",
     summary = "Rename; ends every other session, the calling one goes on under the new name",
     params(("username" = String, Query, pattern = "^[a-zA-Z0-9_@.: #äöåÄÖÅ-]+$", min_length = 4, max_length = 64, description = "The new username (UID)")),
     security(("bearer" = [])),
@@ -274,7 +274,7 @@ async fn change_username(
 }
 
 /// `DELETE /me`: ends this session only.
-#[utoipa::path(delete, path = "/me", tag = "me",
+#[utoipa::path(delete, path = "/me", tag = "me", operation_id = "me_logout",
     summary = "Log out: end this session",
     security(("bearer" = [])),
     responses(NoContent, Always))]
@@ -287,7 +287,7 @@ async fn logout(State(state): State<AppState>, user: AuthUser) -> ApiResult<Repl
 }
 
 /// `DELETE /me/sessions`: ends every session of the user.
-#[utoipa::path(delete, path = "/me/sessions", tag = "me",
+#[utoipa::path(delete, path = "/me/sessions", tag = "me", operation_id = "me_logout_everywhere",
     summary = "End every session of the user",
     security(("bearer" = [])),
     responses(NoContent, Always))]

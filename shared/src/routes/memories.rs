@@ -1,6 +1,7 @@
 //! Memories.
 
-use axum::{extract::State, routing::get, Json, Router};
+use axum::{extract::State, Json, Router};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, MemoryPath, ProjectPath, SitePath},
@@ -24,17 +25,17 @@ use crate::{
     validation::Patch,
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "memories");
-    Router::new()
-        .route(
-            "/projects/{project}/sites/{site}/memories",
-            get(list).post(create),
-        )
-        .route(
-            "/projects/{project}/sites/{site}/memories/{memory}",
-            get(read).patch(modify).delete(remove),
-        )
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, modify, remove))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
 }
 
 /// `{"items": [Memory, …]}` for the API document.
@@ -44,7 +45,7 @@ pub struct MemoryList {
     items: Vec<Memory>,
 }
 
-#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_list",
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_memories_list",
     summary = "Memories of a site, optionally with comments",
     params(ProjectPath, SitePath, ("include_comments" = Option<bool>, Query), AcceptLanguage),
     responses(
@@ -77,7 +78,7 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
-#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_read",
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_memories_read",
     summary = "One memory",
     params(ProjectPath, SitePath, MemoryPath, ("include_comments" = Option<bool>, Query), AcceptLanguage),
     responses(
@@ -116,7 +117,7 @@ async fn read(
     Ok(Json(memory))
 }
 
-#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_create",
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_memories_create",
     summary = "Post a memory",
     params(ProjectPath, SitePath, ContentLanguage),
     request_body = NewMemoryIn,
@@ -164,7 +165,7 @@ async fn create(
     ))))
 }
 
-#[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_modify",
+#[utoipa::path(patch, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_memories_modify",
     summary = "Change a memory (its author)",
     params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
     request_body = ModifiedMemoryIn,
@@ -221,7 +222,7 @@ async fn modify(
     ))))
 }
 
-#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_remove",
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_memories_remove",
     summary = "Delete a memory (soft; its author, admins)",
     params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
     security(("bearer" = [])),

@@ -1,5 +1,6 @@
-//! One axum router per resource group. A Lambda binary serves its group through
-//! [`service`]; the local server merges all of them. Same code path in both.
+//! One axum router per resource group, built from its handlers' `#[utoipa::path]`
+//! (docs/architecture.md#adding-a-route). A Lambda binary serves its group through
+//! [`lambda_service`]; the local server merges all of them. Same code path in both.
 
 pub mod admin;
 pub mod comments;
@@ -10,6 +11,7 @@ pub mod me;
 pub mod memories;
 pub mod projects;
 pub mod sites;
+pub mod table;
 
 use std::{sync::Arc, time::Duration};
 
@@ -28,8 +30,10 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::{error::ApiError, http::guard, http::BaseUrl, state::AppState};
+use table::known_routes;
 
 pub use crate::http::guard::MAX_BODY_BYTES;
 
@@ -74,6 +78,22 @@ impl Group {
             Group::Me => me::router(),
         }
     }
+
+    /// The group's routes with their part of the OpenAPI document (`openapi::document()`
+    /// merges them). Linking this links every group: a Lambda function never calls it.
+    pub fn openapi_router(self) -> OpenApiRouter<AppState> {
+        match self {
+            Group::Common => common::routes(),
+            Group::Projects => projects::routes(),
+            Group::Sites => sites::routes(),
+            Group::Memories => memories::routes(),
+            Group::Comments => comments::routes(),
+            Group::Admin => admin::routes(),
+            Group::Images => images::routes(),
+            Group::Login => login::routes(),
+            Group::Me => me::routes(),
+        }
+    }
 }
 
 /// Names and route table shared with `template.yaml`, `events/` and the packaging tests.
@@ -91,137 +111,15 @@ impl Group {
     }
 
     /// The `(method, path)` routes this group's router serves, in axum's path syntax
-    /// (which is also API Gateway's). Empty for a name missing from [`ROUTE_TABLE`].
+    /// (which is also API Gateway's): the routes of [`table`] with its name.
     pub fn routes_table(self) -> &'static [(Method, &'static str)] {
-        let name = self.name();
-        ROUTE_TABLE
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(&[], |(_, routes)| *routes)
+        table::routes_of(&self.name())
     }
 }
 
-/// Every route of the API, `/auth/…` aliases included (docs/api-conventions.md#endpoints),
-/// by the group (Lambda function) that serves it. The template must declare exactly these
-/// for the matching functions; a unit test below and the packaging tests hold all three
-/// together.
-/// A group may appear here before its router lands: the tests then name what is missing.
-pub const ROUTE_TABLE: &[(&str, &[(Method, &str)])] = &[
-    (
-        "common",
-        &[
-            (Method::GET, "/"),
-            (Method::GET, "/languages"),
-            (Method::GET, "/openapi.json"),
-            (Method::GET, "/docs"),
-        ],
-    ),
-    ("images", &[(Method::GET, "/images/{image}")]),
-    (
-        "login",
-        &[
-            (Method::GET, "/oauth"),
-            (Method::POST, "/login"),
-            (Method::POST, "/register"),
-            (Method::POST, "/register/confirm"),
-            (Method::POST, "/login/email-only"),
-            (Method::POST, "/login/email-only/exchange"),
-            (Method::POST, "/auth/login"),
-            (Method::POST, "/auth/password"),
-            (Method::POST, "/auth/register"),
-            (Method::POST, "/auth/confirm"),
-            (Method::POST, "/auth/email"),
-            (Method::POST, "/auth/email/exchange"),
-            (Method::GET, "/auth/oauth"),
-            (Method::GET, "/auth/status"),
-        ],
-    ),
-    (
-        "projects",
-        &[
-            (Method::GET, "/projects"),
-            (Method::POST, "/projects"),
-            (Method::GET, "/projects/{project}"),
-            (Method::PATCH, "/projects/{project}"),
-            (Method::DELETE, "/projects/{project}"),
-            (Method::POST, "/projects/{project}/admins"),
-            (Method::DELETE, "/projects/{project}/admins"),
-            (Method::PUT, "/projects/{project}/localize"),
-        ],
-    ),
-    (
-        "sites",
-        &[
-            (Method::GET, "/projects/{project}/sites"),
-            (Method::POST, "/projects/{project}/sites"),
-            (Method::GET, "/projects/{project}/sites/{site}"),
-            (Method::PATCH, "/projects/{project}/sites/{site}"),
-            (Method::DELETE, "/projects/{project}/sites/{site}"),
-            (Method::PUT, "/projects/{project}/sites/{site}/localize"),
-        ],
-    ),
-    (
-        "memories",
-        &[
-            (Method::GET, "/projects/{project}/sites/{site}/memories"),
-            (Method::POST, "/projects/{project}/sites/{site}/memories"),
-            (
-                Method::GET,
-                "/projects/{project}/sites/{site}/memories/{memory}",
-            ),
-            (
-                Method::PATCH,
-                "/projects/{project}/sites/{site}/memories/{memory}",
-            ),
-            (
-                Method::DELETE,
-                "/projects/{project}/sites/{site}/memories/{memory}",
-            ),
-        ],
-    ),
-    (
-        "comments",
-        &[
-            (
-                Method::GET,
-                "/projects/{project}/sites/{site}/memories/{memory}/comments",
-            ),
-            (
-                Method::POST,
-                "/projects/{project}/sites/{site}/memories/{memory}/comments",
-            ),
-            (
-                Method::GET,
-                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
-            ),
-            (
-                Method::PATCH,
-                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
-            ),
-            (
-                Method::DELETE,
-                "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}",
-            ),
-        ],
-    ),
-    (
-        "me",
-        &[
-            (Method::GET, "/me"),
-            (Method::PATCH, "/me"),
-            (Method::DELETE, "/me"),
-            (Method::PUT, "/me/password"),
-            (Method::POST, "/me/email"),
-            (Method::POST, "/me/username"),
-            (Method::DELETE, "/me/sessions"),
-        ],
-    ),
-    ("admin", &[(Method::POST, "/admin/publish")]),
-];
-
 /// A request that no route of this router matches. In AWS, API Gateway hands whatever matches
 /// none of its routes (`$default`) to the common function, so the answer follows the whole
-/// [`ROUTE_TABLE`], not only this router: a known path with another method is a 405; a known
+/// route table ([`table`]), not only this router: a known path with another method is a 405; a known
 /// route of another function in this build is a spelling API Gateway did not route (e.g. a
 /// trailing slash), redirected with 307 to the spelling it does; anything else 404.
 /// Locally every router is merged, so only the 404 and 405 cases can happen.
@@ -252,16 +150,6 @@ async fn unmatched(groups: Arc<[Group]>, method: Method, uri: Uri, base: BaseUrl
     ApiError::MethodNotAllowed.into_response()
 }
 
-/// The (group, method) of every [`ROUTE_TABLE`] route whose pattern `path` fits.
-fn known_routes(path: &str) -> Vec<(&'static str, &'static Method)> {
-    ROUTE_TABLE
-        .iter()
-        .flat_map(|(name, routes)| routes.iter().map(move |(m, p)| (*name, m, *p)))
-        .filter(|(_, _, pattern)| pattern_matches(pattern, path))
-        .map(|(name, m, _)| (name, m))
-        .collect()
-}
-
 /// `HEAD` is not implied by `GET`, as in the original (axum would answer it with the GET
 /// handler): 405 on a known path, 404 elsewhere, as for any method no route has.
 async fn refuse_head(req: axum::extract::Request, next: middleware::Next) -> Response {
@@ -272,20 +160,6 @@ async fn refuse_head(req: axum::extract::Request, next: middleware::Next) -> Res
         ApiError::NotFound("Not Found".into()).into_response()
     } else {
         ApiError::MethodNotAllowed.into_response()
-    }
-}
-
-/// Whether `path` fits the route `pattern` (`{name}` matches one non-empty segment).
-fn pattern_matches(pattern: &str, path: &str) -> bool {
-    let mut want = pattern.split('/');
-    let mut got = path.split('/');
-    loop {
-        match (want.next(), got.next()) {
-            (None, None) => return true,
-            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {}
-            (Some(w), Some(g)) if w == g => {}
-            _ => return false,
-        }
     }
 }
 
@@ -409,18 +283,17 @@ fn cors(state: &AppState) -> CorsLayer {
 }
 
 #[cfg(test)]
-mod route_table_tests {
+pub(crate) mod test_support {
     use std::{sync::Arc, time::Duration};
 
-    use axum::{body::Body, extract::MatchedPath, http::Request};
-    use tower::ServiceExt;
-
-    use super::*;
-    use crate::{config::Config, db::Db, images::DirImageStore, sessions::MemorySessionStore};
+    use crate::{
+        config::Config, db::Db, images::DirImageStore, sessions::MemorySessionStore,
+        state::AppState,
+    };
 
     /// A state that needs no running service: a handler that reaches the database gets a
-    /// quick 503 (nothing listens on port 1), which is all the probe needs.
-    pub(super) fn offline_state() -> AppState {
+    /// quick 503 (nothing listens on port 1), which is all the probes of the tests need.
+    pub(crate) fn offline_state() -> AppState {
         let config = Config::from_lookup(|_| None).expect("default configuration");
         let db = Db::new(
             "mysql://root@127.0.0.1:1/none",
@@ -437,112 +310,14 @@ mod route_table_tests {
         )
     }
 
-    /// The group's router with a layer on its routes that names the matched route in a
-    /// response header. Route layers also wrap a path's 405 fallback, hence the status check.
-    fn probe(group: Group) -> NormalizePath<Router> {
-        let router = router(offline_state(), &[group]).route_layer(middleware::from_fn(
-            |req: axum::extract::Request, next: middleware::Next| async move {
-                let path = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default();
-                let mut res = next.run(req).await;
-                if res.status() != axum::http::StatusCode::METHOD_NOT_ALLOWED {
-                    if let Ok(v) = HeaderValue::from_str(&path) {
-                        res.headers_mut().insert("x-matched-route", v);
-                    }
-                }
-                res
-            },
-        ));
-        NormalizePathLayer::trim_trailing_slash().layer(router)
-    }
-
-    /// A concrete path for a route pattern.
-    fn sample(path: &str) -> String {
-        path.replace("{project}", "sample-project")
-            .replace("{site}", "sample-site")
-            .replace("{memory}", "1")
-            .replace("{comment}", "2")
-            .replace("{image}", "sample.jpg")
-    }
-
-    async fn matched(group: Group, method: &Method, path: &str) -> Option<String> {
-        let req = Request::builder()
-            .method(method.clone())
-            .uri(sample(path))
-            .body(Body::empty())
-            .expect("request");
-        let res = probe(group).oneshot(req).await.expect("infallible");
-        res.headers()
-            .get("x-matched-route")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    }
-
     #[test]
     fn names_round_trip() {
+        use super::Group;
         for g in Group::ALL {
             assert_eq!(Group::from_name(&g.name()), Some(*g));
         }
         assert_eq!(Group::Projects.name(), "projects");
         assert_eq!(Group::from_name("nope"), None);
-    }
-
-    #[test]
-    fn the_table_lists_each_route_once() {
-        let mut seen = std::collections::HashSet::new();
-        for (group, routes) in ROUTE_TABLE {
-            for (method, path) in *routes {
-                assert!(
-                    seen.insert((method.clone(), *path)),
-                    "{method} {path} is listed twice (again under {group})"
-                );
-            }
-        }
-    }
-
-    /// Each group's router serves exactly the routes the table lists for it: every listed
-    /// route reaches a handler under its own pattern, and no other listed route does.
-    #[tokio::test]
-    async fn every_router_serves_exactly_its_table_rows() {
-        let methods = [
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-        ];
-        let mut problems = Vec::new();
-        for group in Group::ALL {
-            let own = group.routes_table();
-            if own.is_empty() {
-                problems.push(format!("{}: no rows in ROUTE_TABLE", group.name()));
-            }
-            for (_, routes) in ROUTE_TABLE {
-                for (_, path) in *routes {
-                    for method in &methods {
-                        let listed = own.iter().any(|(m, p)| m == method && p == path);
-                        let got = matched(*group, method, path).await;
-                        match (listed, got) {
-                            (true, Some(p)) if p == *path => {}
-                            (true, other) => problems.push(format!(
-                                "{}: {method} {path} is in its table but the router \
-                                 does not serve it (matched {other:?})",
-                                group.name()
-                            )),
-                            (false, Some(p)) if p == *path => problems.push(format!(
-                                "{}: router serves {method} {path}, missing from its table",
-                                group.name()
-                            )),
-                            (false, _) => {}
-                        }
-                    }
-                }
-            }
-        }
-        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }
 
@@ -582,7 +357,7 @@ mod panic_tests {
     /// answers the 500 envelope with the request id, and the panic message stays out of it.
     #[tokio::test]
     async fn a_panic_answers_the_internal_error_envelope() {
-        let state: AppState = route_table_tests::offline_state();
+        let state: AppState = test_support::offline_state();
         let router = Router::new()
             .route("/boom", get(boom))
             .route("/fine", get(|| async { "fine" }))
@@ -611,7 +386,7 @@ mod panic_tests {
     /// ids): the request id is the one the client sent, in the body and the header.
     #[tokio::test]
     async fn the_production_layers_catch_a_panic() {
-        let state = route_table_tests::offline_state();
+        let state = test_support::offline_state();
         let routes = Router::new().route("/boom", get(boom));
         let router = with_layers(state, routes, &[]);
         let (status, body, header) = send(router, "/boom").await;
@@ -647,20 +422,11 @@ mod unmatched_tests {
             .header("x-forwarded-proto", "https")
             .body(Body::empty())
             .expect("request");
-        let state = route_table_tests::offline_state();
+        let state = test_support::offline_state();
         service(state, groups)
             .oneshot(req)
             .await
             .expect("infallible")
-    }
-
-    #[test]
-    fn patterns() {
-        assert!(pattern_matches("/", "/"));
-        assert!(pattern_matches("/projects/{project}", "/projects/abcd"));
-        assert!(!pattern_matches("/projects/{project}", "/projects/"));
-        assert!(!pattern_matches("/projects/{project}", "/projects/a/b"));
-        assert!(!pattern_matches("/projects", "/projects/a"));
     }
 
     /// What the common function answers for requests API Gateway routes to `$default`.

@@ -1,9 +1,7 @@
 //! Projects.
 
-use axum::{
-    routing::{get, put},
-    Json, Router,
-};
+use axum::{Json, Router};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope},
@@ -21,19 +19,19 @@ use crate::{
     validation::{EntityId, Patch, Username},
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "projects");
-    Router::new()
-        .route("/projects", get(list).post(create))
-        .route(
-            "/projects/{project}",
-            get(read).patch(modify).delete(remove),
-        )
-        .route(
-            "/projects/{project}/admins",
-            axum::routing::post(add_admin).delete(remove_admin),
-        )
-        .route("/projects/{project}/localize", put(localize))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, modify, remove))
+        .routes(routes!(add_admin, remove_admin))
+        .routes(routes!(localize))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
 }
 
 /// `{"items": [Project, …]}` for the API document.
@@ -44,7 +42,7 @@ pub struct ProjectList {
     items: Vec<Project>,
 }
 
-#[utoipa::path(get, path = "/projects", tag = "projects",
+#[utoipa::path(get, path = "/projects", tag = "projects", operation_id = "projects_list",
     summary = "Published projects that have started",
     params(AcceptLanguage),
     responses((status = 200, description = "The projects", body = ProjectList), Always, NotLocalized))]
@@ -58,7 +56,7 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
-#[utoipa::path(get, path = "/projects/{project}", tag = "projects",
+#[utoipa::path(get, path = "/projects/{project}", tag = "projects", operation_id = "projects_read",
     summary = "One project, optionally with its sites",
     params(ProjectPath,
         ("include_sites" = Option<bool>, Query, description = "Include the sites the caller may see: `true/1/yes/on/t/y` or `false/0/no/off/f/n`"),
@@ -101,7 +99,7 @@ async fn read(
     Ok(Json(project))
 }
 
-#[utoipa::path(post, path = "/projects", tag = "projects",
+#[utoipa::path(post, path = "/projects", tag = "projects", operation_id = "projects_create",
     summary = "Create a project (superusers)",
     params(ContentLanguage),
     request_body = NewProjectIn,
@@ -185,7 +183,7 @@ async fn create(
     Ok(Reply::Created(base.join(&format!("/projects/{}", body.id))))
 }
 
-#[utoipa::path(patch, path = "/projects/{project}", tag = "projects",
+#[utoipa::path(patch, path = "/projects/{project}", tag = "projects", operation_id = "projects_modify",
     summary = "Change a project (its admins, superusers)",
     params(ProjectPath, ContentLanguage),
     request_body = ModifiedProjectIn,
@@ -268,7 +266,7 @@ async fn modify(
     Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
 }
 
-#[utoipa::path(delete, path = "/projects/{project}", tag = "projects",
+#[utoipa::path(delete, path = "/projects/{project}", tag = "projects", operation_id = "projects_remove",
     summary = "Unpublish a project (soft delete)",
     description = "`Location` names the project collection.",
     params(ProjectPath, ContentLanguage),
@@ -294,7 +292,7 @@ async fn remove(
     Ok(Reply::Changed(base.join("/projects")))
 }
 
-#[utoipa::path(post, path = "/projects/{project}/admins", tag = "projects",
+#[utoipa::path(post, path = "/projects/{project}/admins", tag = "projects", operation_id = "projects_add_admin",
     summary = "Make a user an admin of the project",
     description = "`Location` names the project.",
     params(ProjectPath, UsernameQuery, ContentLanguage),
@@ -358,7 +356,7 @@ impl AdminChange {
     }
 }
 
-#[utoipa::path(delete, path = "/projects/{project}/admins", tag = "projects",
+#[utoipa::path(delete, path = "/projects/{project}/admins", tag = "projects", operation_id = "projects_remove_admin",
     summary = "Remove an admin of the project",
     description = "`Location` names the project. Removing a user who is not an admin changes nothing and still answers 204.",
     params(ProjectPath, UsernameQuery, ContentLanguage),
@@ -384,7 +382,7 @@ async fn remove_admin(
     ))
 }
 
-#[utoipa::path(put, path = "/projects/{project}/localize", tag = "projects",
+#[utoipa::path(put, path = "/projects/{project}/localize", tag = "projects", operation_id = "projects_localize",
     summary = "Replace the project's texts in one language",
     params(ProjectPath, ContentLanguage),
     request_body = InfoIn,

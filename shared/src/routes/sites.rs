@@ -1,10 +1,7 @@
 //! Sites.
 
-use axum::{
-    extract::State,
-    routing::{get, put},
-    Json, Router,
-};
+use axum::{extract::State, Json, Router};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
@@ -29,15 +26,18 @@ use crate::{
     validation::Patch,
 };
 
-pub fn router() -> Router<AppState> {
+/// The group's routes, each declared once, by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "sites");
-    Router::new()
-        .route("/projects/{project}/sites", get(list).post(create))
-        .route(
-            "/projects/{project}/sites/{site}",
-            get(read).patch(modify).delete(remove),
-        )
-        .route("/projects/{project}/sites/{site}/localize", put(localize))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(read, modify, remove))
+        .routes(routes!(localize))
+}
+
+/// What the function serves: [`routes`] without its part of the document.
+pub fn router() -> Router<AppState> {
+    routes().split_for_parts().0
 }
 
 /// `{"items": [Site, …]}` for the API document.
@@ -80,7 +80,7 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
     })
 }
 
-#[utoipa::path(get, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_list",
+#[utoipa::path(get, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_sites_list",
     summary = "Sites of a project, or the n nearest to lat/lon",
     params(ProjectPath, ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon)"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), AcceptLanguage),
     responses(
@@ -122,7 +122,7 @@ async fn list(
     Ok(Json(Items { items }))
 }
 
-#[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_read",
+#[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_sites_read",
     summary = "One site, optionally with its memories (explicit nulls)",
     params(ProjectPath, SitePath, ("include_memories" = Option<bool>, Query), AcceptLanguage),
     responses(
@@ -166,7 +166,7 @@ async fn supported_lang(q: &mut crate::db::Tx, state: &AppState, lang: &str) -> 
         .ok_or_else(|| ApiError::NotAcceptable("Language not supported".into()))
 }
 
-#[utoipa::path(post, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_create",
+#[utoipa::path(post, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_sites_create",
     summary = "Create a site",
     params(ProjectPath, ContentLanguage),
     request_body = NewSiteIn,
@@ -230,7 +230,7 @@ async fn create(
     ))
 }
 
-#[utoipa::path(patch, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_modify",
+#[utoipa::path(patch, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_sites_modify",
     summary = "Change a site (its creator, admins)",
     params(ProjectPath, SitePath, ContentLanguage),
     request_body = ModifiedSiteIn,
@@ -282,7 +282,7 @@ async fn modify(
     ))
 }
 
-#[utoipa::path(delete, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_remove",
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_sites_remove",
     summary = "Unpublish a site (admins)",
     params(ProjectPath, SitePath, ContentLanguage),
     security(("bearer" = [])),
@@ -314,7 +314,7 @@ async fn remove(
     ))
 }
 
-#[utoipa::path(put, path = "/projects/{project}/sites/{site}/localize", tag = "sites", operation_id = "sites_localize",
+#[utoipa::path(put, path = "/projects/{project}/sites/{site}/localize", tag = "sites", operation_id = "sites_sites_localize",
     summary = "Add or replace a localisation (its creator, admins)",
     params(ProjectPath, SitePath, ContentLanguage),
     request_body = InfoIn,

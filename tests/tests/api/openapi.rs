@@ -1,7 +1,74 @@
-//! The OpenAPI document: valid OpenAPI 3.1, and every operation it lists is served.
+//! The OpenAPI document: the committed `docs/openapi.json` is the one the handlers'
+//! annotations generate, is what `/openapi.json` serves, is valid OpenAPI 3.1, and every
+//! operation it lists is served.
+
+use std::path::PathBuf;
 
 use muistot::{routes::Group, AppState};
 use muistot_tests::*;
+
+/// `docs/openapi.json` in the workspace.
+fn committed_path() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("docs")
+        .join("openapi.json")
+}
+
+/// The generated document as it is committed: pretty-printed, one final newline.
+fn generated_text() -> String {
+    let text = muistot::openapi::document()
+        .to_pretty_json()
+        .expect("the document serialises");
+    format!("{text}\n")
+}
+
+/// The committed file is the generated document, so what the functions serve and read their
+/// route table from is what the handlers declare. `MUISTOT_BLESS=1` rewrites the file.
+#[test]
+fn the_committed_document_is_the_generated_one() {
+    let path = committed_path();
+    let generated = generated_text();
+    if std::env::var("MUISTOT_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &generated).expect("docs/openapi.json is writable");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| committed.lines().count().min(generated.lines().count()));
+        panic!(
+            "docs/openapi.json is not the document the handlers generate (first difference \
+             at line {}: committed {:?}, generated {:?}).\nRegenerate it and commit the result:\n  \
+             MUISTOT_BLESS=1 cargo test -p muistot-tests --test api \
+             openapi::the_committed_document_is_the_generated_one",
+            line + 1,
+            committed.lines().nth(line).unwrap_or("<end of file>"),
+            generated.lines().nth(line).unwrap_or("<end of file>"),
+        );
+    }
+}
+
+/// `/openapi.json` answers the committed document as JSON, byte for byte the compact
+/// serialisation of the generated document (what it answered when it built the document).
+#[tokio::test]
+async fn openapi_json_serves_the_committed_document() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/openapi.json", None).await;
+    r.assert_status(200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let compact = serde_json::to_string(&muistot::openapi::document()).expect("serialises");
+    assert!(
+        r.text == compact,
+        "the served document is not the generated one"
+    );
+    let committed: Value =
+        serde_json::from_str(muistot::routes::table::DOCUMENT).expect("committed JSON");
+    assert_eq!(r.json(), committed);
+}
 
 /// Fills a documented path's parameters with well-formed values of nothing that exists.
 fn concrete(path: &str) -> String {

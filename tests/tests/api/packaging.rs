@@ -1,5 +1,6 @@
-//! Packaging (issue #5): `template.yaml`, the routers' [`ROUTE_TABLE`] and the API Gateway
-//! events of `events/` must agree, and every event must get the status its file name says
+//! Packaging (issue #5): `template.yaml`, the route table (`routes::table::route_table()`,
+//! read from the committed `docs/openapi.json`) and the API Gateway events of `events/` must
+//! agree, and every event must get the status its file name says
 //! when it goes through `lambda_http`'s own deserialisation into its function's router.
 //!
 //! The checks that concern one function are tests of their own (`packaging::<function>::…`),
@@ -18,7 +19,7 @@ use lambda_http::Body;
 use muistot::{
     config::Config,
     db::{self, Db},
-    routes::{self, Group, ROUTE_TABLE},
+    routes::{self, table::route_table, Group},
     sessions::{token, SessionData},
     AppState,
 };
@@ -147,13 +148,12 @@ fn template() -> &'static Template {
 }
 
 fn table_rows(function: &str) -> Vec<Route> {
-    ROUTE_TABLE
+    route_table()
         .iter()
-        .filter(|(name, _)| *name == function)
-        .flat_map(|(_, rows)| rows.iter())
-        .map(|(m, p)| Route {
-            method: m.to_string(),
-            path: p.to_string(),
+        .filter(|r| r.group == function)
+        .map(|r| Route {
+            method: r.method.to_string(),
+            path: r.path.clone(),
         })
         .collect()
 }
@@ -432,7 +432,7 @@ async fn template_routes_reach_the_router(function: &str) {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The routes of `function`'s router (its rows of ROUTE_TABLE, which a unit test holds to
+/// The routes of `function`'s router (its rows of the route table, which a unit test holds to
 /// what the router serves) are each declared exactly once in the template, for `function`;
 /// and the template declares no other route for it.
 fn router_routes_are_declared(function: &str) {
@@ -440,7 +440,7 @@ fn router_routes_are_declared(function: &str) {
     let rows = table_rows(function);
     let mut problems = Vec::new();
     if rows.is_empty() {
-        problems.push(format!("ROUTE_TABLE has no routes for `{function}`"));
+        problems.push(format!("the route table has no routes for `{function}`"));
     }
     for row in &rows {
         let owners: Vec<&str> = t
@@ -584,7 +584,7 @@ fn migrate_has_a_function_crate() {
 
 #[test]
 fn the_function_list_matches_the_route_table_and_the_groups() {
-    let table: BTreeSet<&str> = ROUTE_TABLE.iter().map(|(n, _)| *n).collect();
+    let table: BTreeSet<&str> = route_table().iter().map(|r| r.group.as_str()).collect();
     assert_eq!(table, FUNCTIONS.into_iter().collect::<BTreeSet<_>>());
     for g in Group::ALL {
         assert!(
