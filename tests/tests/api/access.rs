@@ -7,8 +7,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Caller {
     Anonymous,

@@ -3,8 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 const PUBLISH: &str = "/admin/publish";
 
 #[tokio::test]

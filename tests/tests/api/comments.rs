@@ -2,8 +2,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 #[tokio::test]
 async fn create_list_read() {
     let app = TestApp::spawn().await;

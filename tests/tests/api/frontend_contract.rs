@@ -7,8 +7,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 /// Where the frontend runs (create-react-app's port; the default `MUISTOT_LOGIN_URL`).
 const ORIGIN: &str = "http://localhost:3000";
 

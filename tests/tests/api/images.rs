@@ -6,8 +6,6 @@ use muistot::images::{ImageStore, S3ImageStore};
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 #[tokio::test]
 async fn bundled_images_with_caching_headers() {
     let app = TestApp::spawn().await;

@@ -4,8 +4,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 /// The array and scalar bodies tried on every endpoint: an array holding the values of a
 /// valid object in field order (what serde would have accepted), and non-containers.
 fn not_objects(array: Value) -> Vec<Value> {

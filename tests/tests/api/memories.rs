@@ -3,8 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 #[tokio::test]
 async fn create_list_and_read() {
     let app = TestApp::spawn().await;

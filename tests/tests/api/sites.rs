@@ -3,8 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 fn new_site(id: &str) -> Value {
     json!({"id": id, "info": {"lang": "fi", "name": "Paikka", "abstract": "Lyhyesti"},
            "location": {"lat": 60.75, "lon": 24.56}})
