@@ -112,6 +112,13 @@ impl TestApp {
         (id, name, email, password)
     }
 
+    /// `POST path` (`/register` or `/auth/register`) without a session: registers
+    /// `username` with `email` and `password`.
+    pub async fn register(&self, path: &str, username: &str, email: &str, password: &str) -> Resp {
+        let body = json!({"username": username, "email": email, "password": password});
+        self.send(Method::POST, path, None, Some(body)).await
+    }
+
     /// `POST path` with a password-login body.
     pub async fn password_login(&self, path: &str, body: Value) -> Resp {
         self.send(Method::POST, path, None, Some(body)).await

@@ -37,7 +37,7 @@ async fn create_list_read() {
             .await;
         r.assert_status(201);
         let loc = r.location_path().unwrap();
-        let id: i64 = loc.rsplit('/').next().unwrap().parse().unwrap();
+        let id = r.location_id().unwrap();
         assert_eq!(loc, comment_path(&p, &s, m, id));
         created.push(id);
     }

@@ -37,12 +37,12 @@ async fn parallel_renames_to_one_username() {
         9,
         "{statuses:?}"
     );
-    let mut c = app.db().await;
-    let holders: i64 = c
-        .exec_first("SELECT COUNT(*) FROM users WHERE username = ?", (&target,))
-        .await
-        .unwrap()
-        .unwrap();
+    let holders: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM users WHERE username = ?",
+        (&target,),
+    )
+    .await;
     assert_eq!(holders, 1);
     // the losers are still logged in under their old names, the winner under the new one
     let still_in = {

@@ -39,7 +39,7 @@ async fn login_and_register_bodies_must_be_objects() {
     )
     .await;
     let new_name = unique_name("ArrReg");
-    let new_email = format!("{}@example.com", unique("arrreg"));
+    let new_email = new_email("arrreg");
     refused(
         &app,
         Method::POST,
