@@ -30,7 +30,7 @@ pub fn ids(list: &Value) -> Vec<Value> {
 
 /// The item of a list response whose `id` is `id`, if it is listed.
 #[track_caller]
-pub fn find_item<'a>(list: &'a Value, id: impl Into<Value>) -> Option<&'a Value> {
+pub fn find_item(list: &Value, id: impl Into<Value>) -> Option<&Value> {
     let id = id.into();
     items(list).iter().find(|i| i["id"] == id)
 }
