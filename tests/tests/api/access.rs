@@ -7,8 +7,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Caller {
     Anonymous,
@@ -38,6 +36,21 @@ enum Op {
     PublishMemory,
 }
 use Op::*;
+
+const OPS: [Op; 12] = [
+    SiteCreate,
+    SitePatch,
+    SiteDelete,
+    SiteLocalize,
+    MemoryCreate,
+    MemoryPatch,
+    MemoryDelete,
+    CommentCreate,
+    CommentPatch,
+    CommentDelete,
+    PublishSite,
+    PublishMemory,
+];
 
 /// Expected status for (operation, caller) with the target published / unpublished.
 /// For creates the "target" is the parent (project, site, memory) and "Author" is its
@@ -215,25 +228,11 @@ async fn access_matrix() {
         other_admin,
         superuser,
     };
-    let ops = [
-        SiteCreate,
-        SitePatch,
-        SiteDelete,
-        SiteLocalize,
-        MemoryCreate,
-        MemoryPatch,
-        MemoryDelete,
-        CommentCreate,
-        CommentPatch,
-        CommentDelete,
-        PublishSite,
-        PublishMemory,
-    ];
     // Every status of the matrix must be one the OpenAPI document lists for the operation.
     let doc = app.get("/openapi.json", None).await.json();
     let mut failures = Vec::new();
     let mut cells = 0;
-    for op in ops {
+    for op in OPS {
         for caller in CALLERS {
             for published in [true, false] {
                 let want = expected(op, caller, published);

@@ -3,8 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 const PUBLISH: &str = "/admin/publish";
 
 #[tokio::test]
@@ -190,15 +188,7 @@ async fn guards_and_results() {
         .assert_status(403);
     // Projects themselves.
     let (admin2, _, admin2_token) = app.user("padm2").await;
-    let q = project(
-        &app,
-        ProjectOpts {
-            unpublished: true,
-            ..Default::default()
-        },
-        &[admin2],
-    )
-    .await;
+    let q = unpublished_project(&app, &[admin2]).await;
     app.send(
         Method::POST,
         PUBLISH,

@@ -2,8 +2,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 #[tokio::test]
 async fn create_list_read() {
     let app = TestApp::spawn().await;
@@ -39,7 +37,7 @@ async fn create_list_read() {
             .await;
         r.assert_status(201);
         let loc = r.location_path().unwrap();
-        let id: i64 = loc.rsplit('/').next().unwrap().parse().unwrap();
+        let id = r.location_id().unwrap();
         assert_eq!(loc, comment_path(&p, &s, m, id));
         created.push(id);
     }

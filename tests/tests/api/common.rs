@@ -130,7 +130,7 @@ async fn an_ended_session_is_anonymous_where_no_user_is_needed() {
         assert_eq!(r.header("www-authenticate"), Some("Bearer"));
     }
     // logging in again works with the ended token still sent
-    let email = format!("{}@example.com", unique("ended"));
+    let email = new_email("ended");
     app.send(
         Method::POST,
         &format!("/auth/email?email={email}"),
@@ -141,7 +141,7 @@ async fn an_ended_session_is_anonymous_where_no_user_is_needed() {
     .assert_status(204);
     let mail = app.outbox_mails_to(&email).pop().unwrap();
     let (user, token, _) = login_link(&mail).unwrap();
-    let query = serde_urlencoded::to_string([("user", user), ("token", token)]).unwrap();
+    let query = exchange_query(&user, &token);
     let r = app
         .send(
             Method::POST,

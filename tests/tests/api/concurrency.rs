@@ -37,12 +37,12 @@ async fn parallel_renames_to_one_username() {
         9,
         "{statuses:?}"
     );
-    let mut c = app.db().await;
-    let holders: i64 = c
-        .exec_first("SELECT COUNT(*) FROM users WHERE username = ?", (&target,))
-        .await
-        .unwrap()
-        .unwrap();
+    let holders: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM users WHERE username = ?",
+        (&target,),
+    )
+    .await;
     assert_eq!(holders, 1);
     // the losers are still logged in under their old names, the winner under the new one
     let still_in = {
@@ -62,14 +62,14 @@ async fn parallel_renames_to_one_username() {
 /// number of published rows (all of them: new content is published at once here).
 #[tokio::test]
 async fn parallel_memory_creates_at_one_site() {
-    let app = Arc::new(crate::fixtures::auto_publish_app().await);
-    let p = crate::fixtures::published_project(&app, &[]).await;
-    let s = crate::fixtures::site(&app, &p, true, None).await;
+    let app = Arc::new(auto_publish_app().await);
+    let p = published_project(&app, &[]).await;
+    let s = site(&app, &p, true, None).await;
     let mut tokens = Vec::new();
     for _ in 0..10 {
         tokens.push(app.user("poster").await.2);
     }
-    let path = crate::fixtures::memories_path(&p, &s);
+    let path = memories_path(&p, &s);
     let mut handles = Vec::new();
     for i in 0..20 {
         let app = app.clone();
@@ -103,7 +103,7 @@ async fn parallel_memory_creates_at_one_site() {
     assert_eq!(from_db, locations);
     let published = rows.iter().filter(|(_, p)| *p).count();
     assert_eq!(published, 20);
-    let site = app.get(&crate::fixtures::site_path(&p, &s), None).await;
+    let site = app.get(&site_path(&p, &s), None).await;
     site.assert_status(200);
     assert_eq!(site.json()["memories_count"], json!(published));
 }
@@ -146,9 +146,9 @@ async fn parallel_publish_and_unpublish_by_two_admins() {
     let (a, _, a_token) = app.user("puba").await;
     let (b, _, b_token) = app.user("pubb").await;
     let tokens = [a_token, b_token];
-    let p = crate::fixtures::published_project(&app, &[a, b]).await;
-    let s = crate::fixtures::site(&app, &p, false, None).await;
-    let m = crate::fixtures::memory(&app, &s, None, false).await;
+    let p = published_project(&app, &[a, b]).await;
+    let s = site(&app, &p, false, None).await;
+    let m = memory(&app, &s, None, false).await;
 
     let memory_order = |publish: bool| {
         json!({"type": "memory", "identifier": m, "parents": {"project": p, "site": s},
@@ -161,7 +161,7 @@ async fn parallel_publish_and_unpublish_by_two_admins() {
     let statuses = publish_race(&app, &tokens, memory_order, 20).await;
     let flips = statuses.iter().filter(|s| **s == 204).count();
     assert!(flips >= 1, "{statuses:?}");
-    let stored: bool = crate::fixtures::scalar(&app, memory_flag, (m,)).await;
+    let stored: bool = scalar(&app, memory_flag, (m,)).await;
     assert_eq!(stored, flips % 2 == 1, "memory: {statuses:?}");
     let r = app
         .send(
@@ -172,12 +172,12 @@ async fn parallel_publish_and_unpublish_by_two_admins() {
         )
         .await;
     r.assert_status(if stored { 304 } else { 204 });
-    assert!(crate::fixtures::scalar::<bool>(&app, memory_flag, (m,)).await);
+    assert!(scalar::<bool>(&app, memory_flag, (m,)).await);
 
     let statuses = publish_race(&app, &tokens, site_order, 20).await;
     let flips = statuses.iter().filter(|s| **s == 204).count();
     assert!(flips >= 1, "{statuses:?}");
-    let stored: bool = crate::fixtures::scalar(&app, site_flag, (&s,)).await;
+    let stored: bool = scalar(&app, site_flag, (&s,)).await;
     assert_eq!(stored, flips % 2 == 1, "site: {statuses:?}");
     let r = app
         .send(
@@ -188,5 +188,5 @@ async fn parallel_publish_and_unpublish_by_two_admins() {
         )
         .await;
     r.assert_status(if stored { 304 } else { 204 });
-    assert!(crate::fixtures::scalar::<bool>(&app, site_flag, (&s,)).await);
+    assert!(scalar::<bool>(&app, site_flag, (&s,)).await);
 }

@@ -16,9 +16,11 @@ fn redis_addr() -> std::net::SocketAddr {
 
 /// The app's database URL with the proxy's address instead of the server's.
 fn via(proxy: &Proxy) -> String {
-    let url = database_url();
-    let db = url.rsplit('/').next().unwrap();
-    format!("mysql://root@{}/{}", proxy.addr, db)
+    format!(
+        "mysql://root@{}/{}",
+        proxy.addr,
+        database_name(database_url())
+    )
 }
 
 async fn until_ok(app: &TestApp, path: &str, token: Option<&str>, within: Duration) -> Duration {
@@ -55,6 +57,18 @@ fn assert_unavailable(r: &Resp) {
     );
 }
 
+/// `GET path` is a 503 envelope within four seconds.
+async fn assert_unavailable_quickly(app: &TestApp, path: &str, token: Option<&str>) {
+    let start = Instant::now();
+    let r = app.get(path, token).await;
+    assert_unavailable(&r);
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn database_cut_gives_503_then_recovers() {
     let proxy = Proxy::start(mysql_addr()).await;
@@ -66,14 +80,7 @@ async fn database_cut_gives_503_then_recovers() {
     app.get("/projects", None).await.assert_status(200);
     proxy.cut().await;
     for _ in 0..5 {
-        let start = Instant::now();
-        let r = app.get("/projects", None).await;
-        assert_unavailable(&r);
-        assert!(
-            start.elapsed() < Duration::from_secs(4),
-            "took {:?}",
-            start.elapsed()
-        );
+        assert_unavailable_quickly(&app, "/projects", None).await;
     }
     proxy.restore().await;
     let took = until_ok(&app, "/projects", None, Duration::from_secs(5)).await;
@@ -94,14 +101,7 @@ async fn database_stall_gives_503_within_the_deadline() {
     .await;
     app.get("/projects", None).await.assert_status(200);
     proxy.stall().await;
-    let start = Instant::now();
-    let r = app.get("/projects", None).await;
-    assert_unavailable(&r);
-    assert!(
-        start.elapsed() < Duration::from_secs(4),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert_unavailable_quickly(&app, "/projects", None).await;
     proxy.restore().await;
     until_ok(&app, "/projects", None, Duration::from_secs(5)).await;
 }
@@ -118,14 +118,7 @@ async fn session_store_cut_gives_503_then_recovers() {
     let (_, _, token) = app.user("faulty").await;
     app.get("/projects", Some(&token)).await.assert_status(200);
     proxy.cut().await;
-    let start = Instant::now();
-    let r = app.get("/projects", Some(&token)).await;
-    assert_unavailable(&r);
-    assert!(
-        start.elapsed() < Duration::from_secs(4),
-        "took {:?}",
-        start.elapsed()
-    );
+    assert_unavailable_quickly(&app, "/projects", Some(&token)).await;
     // anonymous requests do not need the session store
     app.get("/projects", None).await.assert_status(200);
     proxy.restore().await;
@@ -136,33 +129,24 @@ async fn session_store_cut_gives_503_then_recovers() {
 /// Rows of the project called `name` (and of its localisation, contact and admins), plus
 /// rows of those tables that lost their project.
 async fn project_rows(app: &TestApp, name: &str) -> (i64, i64, i64) {
-    use mysql_async::prelude::Queryable;
-    let mut c = app.db().await;
-    let projects: i64 = c
-        .exec_first("SELECT COUNT(*) FROM projects WHERE name = ?", (name,))
-        .await
-        .unwrap()
-        .unwrap();
-    let info: i64 = c
-        .exec_first(
-            "SELECT COUNT(*) FROM project_information WHERE name = ?",
-            (name,),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let orphans: i64 = c
-        .query_first(
-            "SELECT (SELECT COUNT(*) FROM project_information i
-                     WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = i.project_id))
-                  + (SELECT COUNT(*) FROM project_contact t
-                     WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = t.project_id))
-                  + (SELECT COUNT(*) FROM project_admins a
-                     WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id))",
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let projects = scalar(app, "SELECT COUNT(*) FROM projects WHERE name = ?", (name,)).await;
+    let info = scalar(
+        app,
+        "SELECT COUNT(*) FROM project_information WHERE name = ?",
+        (name,),
+    )
+    .await;
+    let orphans = scalar(
+        app,
+        "SELECT (SELECT COUNT(*) FROM project_information i
+                 WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = i.project_id))
+              + (SELECT COUNT(*) FROM project_contact t
+                 WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = t.project_id))
+              + (SELECT COUNT(*) FROM project_admins a
+                 WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id))",
+        (),
+    )
+    .await;
     (projects, info, orphans)
 }
 

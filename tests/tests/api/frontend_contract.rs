@@ -5,40 +5,10 @@
 //! `buildURL`, and the login link's fragment split without decoding. Each test asserts
 //! what the frontend reads from the answer. docs/frontend-contract.md lists the calls.
 
-use muistot_tests::*;
-
-use crate::fixtures::*;
-
-/// Where the frontend runs (create-react-app's port; the default `MUISTOT_LOGIN_URL`).
-const ORIGIN: &str = "http://localhost:3000";
+use muistot_tests::{FRONTEND_ORIGIN as ORIGIN, *};
 
 /// axios' default `Accept` (lib/defaults.js).
 const ACCEPT: &str = "application/json, text/plain, */*";
-
-/// JavaScript's `encodeURIComponent`: everything but `A-Za-z0-9-_.!~*'()` as UTF-8 `%XX`.
-fn encode_uri_component(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `encode()` of axios 0.21's lib/helpers/buildURL.js: `encodeURIComponent`, then
-/// `%3A` `%24` `%2C` `%20` `%5B` `%5D` turned back into `:` `$` `,` `+` `[` `]`.
-fn axios_encode(s: &str) -> String {
-    encode_uri_component(s)
-        .replace("%3A", ":")
-        .replace("%24", "$")
-        .replace("%2C", ",")
-        .replace("%20", "+")
-        .replace("%5B", "[")
-        .replace("%5D", "]")
-}
 
 /// A request body as axios sees it.
 enum Data {
@@ -103,12 +73,8 @@ impl<'a> Frontend<'a> {
             )
         };
         if !params.is_empty() {
-            let query: Vec<String> = params
-                .iter()
-                .map(|(k, v)| format!("{}={}", axios_encode(k), axios_encode(v)))
-                .collect();
             full.push(if full.contains('?') { '&' } else { '?' });
-            full.push_str(&query.join("&"));
+            full.push_str(&axios_query(params));
         }
         full
     }
@@ -139,15 +105,7 @@ impl<'a> Frontend<'a> {
                 .header("Content-Type", "application/json")
                 .body(v.to_string()),
         };
-        let res = r.send().await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let text = res.text().await.unwrap();
-        Resp {
-            status,
-            headers,
-            text,
-        }
+        Resp::read(r.send().await.unwrap()).await
     }
 
     async fn get(&self, url: &str) -> Resp {
@@ -187,69 +145,6 @@ impl<'a> Frontend<'a> {
     }
 }
 
-/// The login link of a mail as the browser opens it (the href's `&amp;` decoded).
-#[track_caller]
-fn mailed_link(mail: &str) -> String {
-    let start = mail
-        .find("http://localhost:3000#email-login:")
-        .unwrap_or_else(|| panic!("no login link for the frontend's origin in the mail: {mail}"));
-    let rest = &mail[start..];
-    let end = rest
-        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
-        .unwrap_or(rest.len());
-    rest[..end].replace("&amp;", "&")
-}
-
-/// What initialurl.ts makes of `window.location.hash`.
-#[derive(Debug)]
-struct FragmentLogin {
-    /// The pairs in order, values as they stand in the fragment (never decoded).
-    pairs: Vec<(String, String)>,
-    user: String,
-    token: String,
-    /// `(params.verified.toLowerCase() || "true") === "true"`: false sends the user to
-    /// /set-username (App.js `on_first_login`).
-    verified: bool,
-}
-
-impl FragmentLogin {
-    /// `hash.split(":", 2)[1].split("&").map(o => o.split("=", 2)).filter(o => o.length
-    /// === 2)`; JavaScript's `split` with a limit drops what follows the limit.
-    #[track_caller]
-    fn parse(link: &str) -> Self {
-        let hash = &link[link.find('#').expect("a fragment")..];
-        assert!(hash.starts_with("#email-login"), "{hash}");
-        let body = hash.split(':').nth(1).expect("`:` after the prefix");
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        for piece in body.split('&') {
-            let kv: Vec<&str> = piece.split('=').take(2).collect();
-            if kv.len() == 2 {
-                pairs.retain(|(k, _)| k != kv[0]);
-                pairs.push((kv[0].to_string(), kv[1].to_string()));
-            }
-        }
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_else(|| panic!("no `{k}` in {hash}; the frontend would throw"))
-        };
-        let verified_raw = get("verified").to_lowercase();
-        let verified = if verified_raw.is_empty() {
-            "true"
-        } else {
-            &verified_raw
-        } == "true";
-        Self {
-            user: get("user"),
-            token: get("token"),
-            verified,
-            pairs,
-        }
-    }
-}
-
 /// `FileReader.readAsDataURL` of an image file.
 fn data_url(bytes: &[u8], mime: &str) -> String {
     format!("data:{mime};base64,{}", b64(bytes))
@@ -276,11 +171,6 @@ fn conv_ons_id(title: &str) -> String {
         .map(|c| if c.is_whitespace() { '-' } else { c })
         .collect();
     format!("{lower}-{}", chrono::Utc::now().timestamp_millis())
-}
-
-/// A short unique suffix for names.
-fn suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()[..8].to_string()
 }
 
 /// The page may read the response at all (`Access-Control-Allow-Origin`).
@@ -316,19 +206,6 @@ fn assert_absolute_location(r: &Resp, fe: &Frontend<'_>, path: &str) -> String {
     location
 }
 
-/// A new e-mail address.
-fn new_email(prefix: &str) -> String {
-    format!("{}@example.com", unique(prefix))
-}
-
-/// The one mail in the outbox for `email`.
-#[track_caller]
-fn only_mail(app: &TestApp, email: &str) -> String {
-    let mails = app.outbox_mails_to(email);
-    assert_eq!(mails.len(), 1, "one mail to {email}");
-    mails[0].clone()
-}
-
 // ---------------------------------------------------------------------------------------
 // App start-up: projects, sites, memories, images.
 
@@ -346,10 +223,8 @@ async fn projects_list_has_what_convnop_reads() {
             let r = fe.get("projects").await;
             r.assert_status(200);
             assert_readable(&r);
-            let items = r.json()["items"].as_array().expect("items").clone();
-            let project = items
-                .iter()
-                .find(|i| i["id"] == json!(p))
+            let list = r.json();
+            let project = find_item(&list, p.as_str())
                 .unwrap_or_else(|| panic!("{p} not listed in {lang}: {}", r.text));
             // title ← info.name (the project has only a Finnish localisation)
             assert_eq!(project["info"]["name"], json!(format!("Projekti {p}")));
@@ -391,14 +266,8 @@ async fn sites_list_has_what_convnos_reads() {
         .get(&path)
         .await;
     r.assert_status(200);
-    let items = r.json()["items"].clone();
-    let mine = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == json!(waiting))
-        .expect("the creator sees the waiting site")
-        .clone();
+    let list = r.json();
+    let mine = find_item(&list, waiting.as_str()).expect("the creator sees the waiting site");
     assert_eq!(mine["own"], json!(true));
 
     // UnverifiedPosts: `waiting_approval === true` for the project's admins
@@ -407,22 +276,10 @@ async fn sites_list_has_what_convnos_reads() {
         .get(&path)
         .await;
     r.assert_status(200);
-    let items = r.json()["items"].clone();
-    let waiting_item = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == json!(waiting))
-        .expect("admins see the waiting site")
-        .clone();
+    let list = r.json();
+    let waiting_item = find_item(&list, waiting.as_str()).expect("admins see the waiting site");
     assert_eq!(waiting_item["waiting_approval"], json!(true));
-    let shown_item = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == json!(shown))
-        .unwrap()
-        .clone();
+    let shown_item = find_item(&list, shown.as_str()).unwrap();
     assert_ne!(shown_item["waiting_approval"], json!(true));
 }
 
@@ -512,7 +369,7 @@ async fn login_form_mails_a_link_initialurl_can_read() {
     let r = Frontend::new(&app, "en").ask_for_link(&email).await;
     r.assert_status(204);
     assert_readable(&r);
-    let mail = only_mail(&app, &stored);
+    let mail = app.only_mail(&stored);
     // Accept-Language `en` (settingsReducer) → the English registration wording
     assert!(
         mail.contains("Subject: Memories on a Map Registration\r\n"),
@@ -539,7 +396,7 @@ async fn exchange_like_initialurl_with_a_generated_name() {
     let email = new_email("fegen");
     let fe = Frontend::new(&app, "fi");
     fe.ask_for_link(&email).await.assert_status(204);
-    let login = FragmentLogin::parse(&mailed_link(&only_mail(&app, &email)));
+    let login = FragmentLogin::from_mail(&app.only_mail(&email));
     let generated: String = scalar(
         &app,
         "SELECT username FROM users WHERE email = ?",
@@ -572,13 +429,13 @@ async fn exchange_like_initialurl_with_a_generated_name() {
 #[tokio::test]
 async fn exchange_keeps_a_name_with_a_space() {
     let app = TestApp::spawn().await;
-    let name = format!("Nimetön Kissa#{}", suffix());
+    let name = format!("Nimetön Kissa#{}", random_hex(8));
     let email = new_email("fespace");
     app.create_user_with_password(&name, &email, "long enough", true)
         .await;
     let fe = Frontend::new(&app, "fi");
     fe.ask_for_link(&email).await.assert_status(204);
-    let link = mailed_link(&only_mail(&app, &email));
+    let link = mailed_link(&app.only_mail(&email));
     let login = FragmentLogin::parse(&link);
     assert!(login.user.contains("%20"), "{link}");
     assert!(!login.user.contains('+'), "{link}");
@@ -600,21 +457,21 @@ async fn returning_users_are_not_sent_to_set_username() {
     let email = new_email("feback");
     let fe = Frontend::new(&app, "fi");
     fe.ask_for_link(&email).await.assert_status(204);
-    let first = FragmentLogin::parse(&mailed_link(&only_mail(&app, &email)));
+    let first = FragmentLogin::from_mail(&app.only_mail(&email));
     assert!(!first.verified);
     fe.exchange(&first).await.assert_status(200);
     // the used link is gone, so a new one may be asked for at once
     fe.ask_for_link(&email).await.assert_status(204);
     let mails = app.outbox_mails_to(&email);
     assert_eq!(mails.len(), 2);
-    let second = FragmentLogin::parse(&mailed_link(&mails[1]));
+    let second = FragmentLogin::from_mail(&mails[1]);
     assert_eq!(second.pairs[2], ("verified".into(), "true".into()));
     assert!(second.verified);
     fe.exchange(&second).await.assert_status(200);
     // a known password account gets `true` too
     let (_, _, known, _) = app.password_user("feknown").await;
     fe.ask_for_link(&known).await.assert_status(204);
-    assert!(FragmentLogin::parse(&mailed_link(&only_mail(&app, &known))).verified);
+    assert!(FragmentLogin::from_mail(&app.only_mail(&known)).verified);
 }
 
 /// register.ts (not reachable from the 2022 UI, kept in the contract): 201 → no error,
@@ -624,7 +481,7 @@ async fn returning_users_are_not_sent_to_set_username() {
 async fn registration_and_its_link() {
     let app = TestApp::spawn().await;
     let fe = Frontend::new(&app, "fi");
-    let name = format!("Äly Kettu#{}", suffix());
+    let name = format!("Äly Kettu#{}", random_hex(8));
     let email = new_email("fereg");
     let body = json!({"username": name, "email": email, "password": "long enough"});
     let r = fe.post_json("/auth/register", body.clone()).await;
@@ -635,7 +492,7 @@ async fn registration_and_its_link() {
     assert_readable(&r);
     assert_eq!(r.error_message(), "Username already in use");
 
-    let login = FragmentLogin::parse(&mailed_link(&only_mail(&app, &email)));
+    let login = FragmentLogin::from_mail(&app.only_mail(&email));
     assert!(!login.verified);
     let r = fe.exchange(&login).await;
     r.assert_status(200);
@@ -653,7 +510,7 @@ async fn registration_and_its_link() {
     .assert_status(200);
 
     // (a) `/auth/confirm` decodes `user` once more, as the exchange does
-    let name2 = format!("Söpö Orava#{}", suffix());
+    let name2 = format!("Söpö Orava#{}", random_hex(8));
     let email2 = new_email("fereg2");
     fe.post_json(
         "/auth/register",
@@ -661,7 +518,7 @@ async fn registration_and_its_link() {
     )
     .await
     .assert_status(201);
-    let login2 = FragmentLogin::parse(&mailed_link(&only_mail(&app, &email2)));
+    let login2 = FragmentLogin::from_mail(&app.only_mail(&email2));
     let r = fe
         .post_params(
             "/auth/confirm",
@@ -775,7 +632,7 @@ async fn set_username_like_user_ts() {
     let (_, _, token) = app.user("fern").await;
     let (_, taken, _) = app.user("fetaken").await;
     let fe = Frontend::new(&app, "fi").with_session(&token);
-    let sfx = suffix();
+    let sfx = random_hex(8);
     let name = format!("Söpö Orava#{sfx}");
     // `+` for the space, %C3%B6 for ö, %23 for # on the wire
     assert!(fe
@@ -810,7 +667,7 @@ async fn the_tab_keeps_working_after_a_rename() {
     let s = site(&app, &p, true, None).await;
     let (_, _, token) = app.user("ferename").await;
     let fe = Frontend::new(&app, "fi").with_session(&token);
-    let name = format!("Veikeä Kettu#{}", suffix());
+    let name = format!("Veikeä Kettu#{}", random_hex(8));
     fe.post_params("me/username", &[("username", &name)])
         .await
         .assert_status(204);
@@ -902,11 +759,7 @@ async fn new_memento_reads_back_through_location() {
         .post_json(&format!("projects/{p}/sites/{s}/memories"), body)
         .await;
     r.assert_status(201);
-    let id: i64 = r
-        .header("location")
-        .and_then(|l| l.rsplit('/').next())
-        .and_then(|id| id.parse().ok())
-        .expect("the memory id ends the Location");
+    let id = r.location_id().expect("the memory id ends the Location");
     let location = assert_absolute_location(&r, &fe, &memory_path(&p, &s, id));
     let m = fe.get(&location).await;
     m.assert_status(200);
@@ -918,16 +771,7 @@ async fn new_memento_reads_back_through_location() {
     assert_eq!(m["own"], json!(true));
     assert_eq!(m["waiting_approval"], json!(true));
     let image = m["image"].as_str().expect("the uploaded image's name");
-    let bytes = app
-        .client
-        .get(app.url(&format!("/images/{image}")))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    assert_eq!(&bytes[..], PNG);
+    assert_eq!(app.image_bytes(image).await, PNG);
 }
 
 /// NewPostCombined → postReducer.createSite → posts.ts createSite: convONS body (the
@@ -938,7 +782,7 @@ async fn new_site_reads_back_through_location() {
     let (_, _, token) = app.user("fesite").await;
     let p = published_project(&app, &[]).await;
     let fe = Frontend::new(&app, "fi").with_session(&token);
-    let title = format!("Vanha tehdas {}", suffix());
+    let title = format!("Vanha tehdas {}", random_hex(8));
     let id = conv_ons_id(&title);
     let r = fe
         .post_json(
@@ -964,7 +808,7 @@ async fn new_site_reads_back_through_location() {
     let r = app.get(&format!("/images/{image}"), None).await;
     r.assert_status(200);
     // the image of a site without one: `null` → convNOS's placeholder (`o.image || …`)
-    let title2 = format!("Ilman kuvaa {}", suffix());
+    let title2 = format!("Ilman kuvaa {}", random_hex(8));
     fe.post_json(
         &format!("projects/{p}/sites"),
         json!({"id": conv_ons_id(&title2), "info": {"lang": "fi", "name": title2},
@@ -982,7 +826,7 @@ async fn a_site_with_a_finnish_title_is_created() {
     let (_, _, token) = app.user("fesite").await;
     let p = published_project(&app, &[]).await;
     let fe = Frontend::new(&app, "fi").with_session(&token);
-    let title = format!("Kylän kaivo {}", suffix());
+    let title = format!("Kylän kaivo {}", random_hex(8));
     let id = conv_ons_id(&title);
     let r = fe
         .post_json(
@@ -1007,7 +851,7 @@ async fn a_site_from_the_english_ui_is_created() {
     let (_, _, token) = app.user("fesite").await;
     let p = published_project(&app, &[]).await;
     let fe = Frontend::new(&app, "en").with_session(&token);
-    let title = format!("Old mill {}", suffix());
+    let title = format!("Old mill {}", random_hex(8));
     let r = fe
         .post_json(
             &format!("projects/{p}/sites"),
@@ -1050,16 +894,7 @@ async fn change_site_picture_like_edit_post() {
             .as_str()
             .expect("the new image")
             .to_string();
-        let served = app
-            .client
-            .get(app.url(&format!("/images/{image}")))
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
-        assert_eq!(&served[..], bytes);
+        assert_eq!(app.image_bytes(&image).await, bytes);
     }
 }
 
@@ -1272,7 +1107,7 @@ async fn new_user_journey() {
     // LoginForm: the link
     let page = Frontend::new(&app, "fi");
     page.ask_for_link(&email).await.assert_status(204);
-    let link = mailed_link(&only_mail(&app, &email));
+    let link = mailed_link(&app.only_mail(&email));
 
     // the link opened: checkLocation posts before App's effect sets any header
     let login = FragmentLogin::parse(&link);
@@ -1290,7 +1125,7 @@ async fn new_user_journey() {
     assert!(generated.contains('#'));
 
     // SetUserName: a name with ö, a space and #
-    let name = format!("Nokkela Insinööri #{}", suffix());
+    let name = format!("Nokkela Insinööri #{}", random_hex(8));
     let r = page
         .post_params("me/username", &[("username", &name)])
         .await;
@@ -1315,11 +1150,7 @@ async fn new_user_journey() {
         )
         .await;
     r.assert_status(201);
-    let id: i64 = r
-        .header("location")
-        .and_then(|l| l.rsplit('/').next())
-        .and_then(|id| id.parse().ok())
-        .unwrap();
+    let id = r.location_id().unwrap();
     let location = assert_absolute_location(&r, &page, &memory_path(&p, &s, id));
     let m = page.get(&location).await;
     m.assert_status(200);

@@ -4,9 +4,6 @@
 
 use muistot::images::{ImageStore, S3ImageStore};
 use muistot_tests::*;
-use mysql_async::prelude::*;
-
-use crate::fixtures::*;
 
 #[tokio::test]
 async fn bundled_images_with_caching_headers() {
@@ -275,10 +272,11 @@ async fn the_s3_store_on_moto() {
     .await
     .assert_status(204);
     assert!(bucket_store.get(&name).await.unwrap().is_none());
-    let mut c = app.db().await;
-    let left: Option<i64> = c
-        .exec_first("SELECT COUNT(*) FROM images WHERE file_name = ?", (&name,))
-        .await
-        .unwrap();
-    assert_eq!(left, Some(0));
+    let left: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM images WHERE file_name = ?",
+        (&name,),
+    )
+    .await;
+    assert_eq!(left, 0);
 }

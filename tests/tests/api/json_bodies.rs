@@ -4,8 +4,6 @@
 
 use muistot_tests::*;
 
-use crate::fixtures::*;
-
 /// The array and scalar bodies tried on every endpoint: an array holding the values of a
 /// valid object in field order (what serde would have accepted), and non-containers.
 fn not_objects(array: Value) -> Vec<Value> {
@@ -41,7 +39,7 @@ async fn login_and_register_bodies_must_be_objects() {
     )
     .await;
     let new_name = unique_name("ArrReg");
-    let new_email = format!("{}@example.com", unique("arrreg"));
+    let new_email = new_email("arrreg");
     refused(
         &app,
         Method::POST,

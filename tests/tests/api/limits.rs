@@ -79,7 +79,7 @@ async fn long_query_strings_and_many_headers_are_4xx() {
 /// two attempts (a SEQUENCE is not transactional, so it counts across rollbacks).
 #[tokio::test]
 async fn deadlocks_are_retried_a_bounded_number_of_times() {
-    let app = TestApp::spawn_with(vec![("MUISTOT_AUTO_PUBLISH", "true".into())]).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (victim_id, victim, _) = app.user("deadlocked").await;
     let mut c = app.db().await;
@@ -134,10 +134,11 @@ async fn deadlocks_are_retried_a_bounded_number_of_times() {
         .unwrap();
     c.query_drop(format!("DROP SEQUENCE {seq}")).await.unwrap();
     r.assert_status(503);
-    let n: i64 = c
-        .exec_first("SELECT COUNT(*) FROM projects WHERE name = ?", (&id2,))
-        .await
-        .unwrap()
-        .unwrap();
+    let n: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM projects WHERE name = ?",
+        (&id2,),
+    )
+    .await;
     assert_eq!(n, 0);
 }

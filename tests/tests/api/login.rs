@@ -97,13 +97,8 @@ async fn password_login_refusals() {
     }
     // unverified: 403 Not verified, only with the right password
     let unverified = unique_name("unv");
-    app.create_user_with_password(
-        &unverified,
-        &format!("{}@example.com", unique("unv")),
-        "secret password",
-        false,
-    )
-    .await;
+    app.create_user_with_password(&unverified, &new_email("unv"), "secret password", false)
+        .await;
     let r = app
         .password_login(
             "/auth/login",
@@ -140,11 +135,7 @@ async fn unknown_users_take_as_long_as_wrong_passwords() {
     let mut c = app.db().await;
     c.exec_drop(
         "INSERT INTO users (username, email, password_hash, verified) VALUES (?, ?, ?, 1)",
-        (
-            &name,
-            format!("{}@example.com", unique("timing")),
-            hash.as_bytes(),
-        ),
+        (&name, new_email("timing"), hash.as_bytes()),
     )
     .await
     .unwrap();
@@ -182,15 +173,8 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         ("/auth/register", "/auth/confirm"),
     ] {
         let name = unique_name("Reg");
-        let email = format!("{}@example.com", unique("reg"));
-        let r = app
-            .send(
-                Method::POST,
-                register,
-                None,
-                Some(json!({"username": name, "email": email, "password": "long enough"})),
-            )
-            .await;
+        let email = new_email("reg");
+        let r = app.register(register, &name, &email, "long enough").await;
         r.assert_status(201);
         assert_eq!(r.text, "");
         assert!(r.header("location").is_none());
@@ -206,16 +190,13 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         assert_eq!((user.as_str(), verified.as_str()), (name.as_str(), "false"));
         assert_eq!(token.len(), 200);
         // the table holds only a SHA-256 of the token
-        let mut c = app.db().await;
-        let stored: String = c
-            .exec_first(
-                "SELECT v.verifier FROM user_email_verifiers v JOIN users u ON u.id = v.user_id \
-                 WHERE u.username = ?",
-                (&name,),
-            )
-            .await
-            .unwrap()
-            .unwrap();
+        let stored: String = scalar(
+            &app,
+            "SELECT v.verifier FROM user_email_verifiers v JOIN users u ON u.id = v.user_id \
+             WHERE u.username = ?",
+            (&name,),
+        )
+        .await;
         assert_eq!(stored.len(), 64);
         assert_ne!(stored, token);
 
@@ -223,17 +204,11 @@ async fn register_confirm_and_log_in_on_both_spellings() {
         app.password_login("/login", login.clone())
             .await
             .assert_status(403);
-        let path = format!(
-            "{confirm}?{}",
-            serde_urlencoded::to_string([("user", &user), ("token", &"x".repeat(200))]).unwrap()
-        );
+        let path = format!("{confirm}?{}", exchange_query(&user, &"x".repeat(200)));
         let r = app.send(Method::POST, &path, None, None).await;
         r.assert_status(404);
         assert_eq!(r.error_message(), "Not Found");
-        let path = format!(
-            "{confirm}?{}",
-            serde_urlencoded::to_string([("user", &user), ("token", &token)]).unwrap()
-        );
+        let path = format!("{confirm}?{}", exchange_query(&user, &token));
         let r = app.send(Method::POST, &path, None, None).await;
         r.assert_status(204);
         assert_eq!(r.text, "");
@@ -250,7 +225,7 @@ async fn register_validates_and_reports_clashes() {
     let app = TestApp::spawn().await;
     let (_, taken_name, taken_email, _) = app.password_user("taken").await;
     let reg = |body: Value| app.send(Method::POST, "/auth/register", None, Some(body));
-    let ok_email = format!("{}@example.com", unique("new"));
+    let ok_email = new_email("new");
     for (body, loc) in [
         (
             json!({"username": "abc", "email": ok_email, "password": "long enough"}),
@@ -346,12 +321,7 @@ async fn email_login_through_the_outbox() {
         r.assert_status(429);
         assert_eq!(app.outbox_mails_to(&stored_email).len(), 1);
 
-        let q = |user: &str, token: &str| {
-            format!(
-                "{exchange}?{}",
-                serde_urlencoded::to_string([("user", user), ("token", token)]).unwrap()
-            )
-        };
+        let q = |user: &str, token: &str| format!("{exchange}?{}", exchange_query(user, token));
         for bad in [&"A".repeat(200), "äöå", ""] {
             let r = app.send(Method::POST, &q(&user, bad), None, None).await;
             r.assert_status(404);
@@ -413,11 +383,8 @@ async fn email_login_for_a_known_verified_user_uses_the_login_wording() {
 #[tokio::test]
 async fn email_links_expire_and_the_resend_window_passes() {
     let app = TestApp::spawn().await;
-    let email = format!("{}@example.com", unique("exp"));
-    let path = format!("/auth/email?email={email}");
-    app.send(Method::POST, &path, None, None)
-        .await
-        .assert_status(204);
+    let email = new_email("exp");
+    app.ask_for_link(&email).await.assert_status(204);
     let (user, token, _) = login_link(&app.outbox_mails_to(&email)[0]).unwrap();
     let mut c = app.db().await;
     let age = |minutes: i64| {
@@ -427,30 +394,16 @@ async fn email_links_expire_and_the_resend_window_passes() {
         )
     };
     c.query_drop(age(10)).await.unwrap();
-    let exchange = format!(
-        "/auth/email/exchange?{}",
-        serde_urlencoded::to_string([("user", &user), ("token", &token)]).unwrap()
-    );
-    app.send(Method::POST, &exchange, None, None)
-        .await
-        .assert_status(404);
+    app.exchange_link(&user, &token).await.assert_status(404);
     // older than 5 minutes: a new link may be sent; it replaces the old one
     c.query_drop(age(5)).await.unwrap();
-    app.send(Method::POST, &path, None, None)
-        .await
-        .assert_status(204);
+    app.ask_for_link(&email).await.assert_status(204);
     let mails = app.outbox_mails_to(&email);
     assert_eq!(mails.len(), 2);
     let (_, token2, _) = login_link(&mails[1]).unwrap();
     assert_ne!(token, token2);
     c.query_drop(age(9)).await.unwrap();
-    let exchange2 = format!(
-        "/auth/email/exchange?{}",
-        serde_urlencoded::to_string([("user", &user), ("token", &token2)]).unwrap()
-    );
-    app.send(Method::POST, &exchange2, None, None)
-        .await
-        .assert_status(200);
+    app.exchange_link(&user, &token2).await.assert_status(200);
 }
 
 #[tokio::test]
@@ -507,33 +460,15 @@ async fn email_login_through_ses_with_dynamodb_sessions() {
     env.push(("MUISTOT_MAIL", "ses".into()));
     env.push(("MUISTOT_MAIL_FROM", format!("Muistotkartalla <{sender}>")));
     let app = TestApp::spawn_with(env).await;
-    let email = format!("{}@example.com", unique("ses"));
-    let r = app
-        .send(
-            Method::POST,
-            &format!("/auth/email?email={email}"),
-            None,
-            None,
-        )
-        .await;
-    r.assert_status(204);
+    let email = new_email("ses");
+    app.ask_for_link(&email).await.assert_status(204);
     let messages = ses_messages_to(&email).await;
     assert_eq!(messages.len(), 1, "{messages:?}");
     let body = messages[0]["body"].as_str().unwrap();
     assert!(body.contains("<h1>Hei "), "{body}");
     let (user, token, verified) = login_link(body).unwrap();
     assert_eq!(verified, "false");
-    let r = app
-        .send(
-            Method::POST,
-            &format!(
-                "/auth/email/exchange?{}",
-                serde_urlencoded::to_string([("user", &user), ("token", &token)]).unwrap()
-            ),
-            None,
-            None,
-        )
-        .await;
+    let r = app.exchange_link(&user, &token).await;
     r.assert_status(200);
     let session = r.session_token();
     let me = app.get("/me", Some(&session)).await;
@@ -557,52 +492,30 @@ async fn failed_mail_leaves_nothing_behind() {
         format!("{}@unverified.example", unique("nobody")),
     ));
     let app = TestApp::spawn_with(env).await;
-    let email = format!("{}@example.com", unique("fail"));
-    let r = app
-        .send(
-            Method::POST,
-            &format!("/auth/email?email={email}"),
-            None,
-            None,
-        )
-        .await;
+    let email = new_email("fail");
+    let r = app.ask_for_link(&email).await;
     r.assert_status(503);
     assert!(r.error_message().contains("e-mail"), "{}", r.text);
     let name = unique_name("failreg");
     let r = app
-        .send(
-            Method::POST,
-            "/auth/register",
-            None,
-            Some(json!({"username": name, "email": email, "password": "long enough"})),
-        )
+        .register("/auth/register", &name, &email, "long enough")
         .await;
     r.assert_status(503);
-    let mut c = app.db().await;
-    let users: Option<i64> = c
-        .exec_first(
-            "SELECT COUNT(*) FROM users WHERE email = ? OR username = ?",
-            (&email, &name),
-        )
-        .await
-        .unwrap();
-    assert_eq!(users, Some(0));
+    let users: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM users WHERE email = ? OR username = ?",
+        (&email, &name),
+    )
+    .await;
+    assert_eq!(users, 0);
     // an existing account keeps working and gets no dangling verifier
     let (id, _, known, _) = app.password_user("failknown").await;
-    app.send(
-        Method::POST,
-        &format!("/auth/email?email={known}"),
-        None,
-        None,
+    app.ask_for_link(&known).await.assert_status(503);
+    let verifiers: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM user_email_verifiers WHERE user_id = ?",
+        (id,),
     )
-    .await
-    .assert_status(503);
-    let verifiers: Option<i64> = c
-        .exec_first(
-            "SELECT COUNT(*) FROM user_email_verifiers WHERE user_id = ?",
-            (id,),
-        )
-        .await
-        .unwrap();
-    assert_eq!(verifiers, Some(0));
+    .await;
+    assert_eq!(verifiers, 0);
 }

@@ -7,7 +7,6 @@ mod common;
 mod concurrency;
 mod database_tls;
 mod faults;
-mod fixtures;
 mod frontend_contract;
 mod fuzz_findings;
 mod images;

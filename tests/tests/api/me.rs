@@ -40,10 +40,7 @@ async fn me_requires_a_session() {
 async fn read_and_patch_personal_data() {
     let app = TestApp::spawn().await;
     let (_, name, email, password) = app.password_user("me").await;
-    let token = app
-        .password_login("/login", json!({"username": name, "password": password}))
-        .await
-        .session_token();
+    let token = app.log_in(&name, &password).await;
     let r = app.get("/me", Some(&token)).await;
     r.assert_status(200);
     assert_eq!(r.json(), json!({"username": name, "email": email}));
@@ -150,7 +147,7 @@ async fn change_email() {
     let r = post(&other_email).await;
     r.assert_status(409);
     assert_eq!(r.error_message(), "Email in use");
-    let new = format!("{}@example.com", unique("new"));
+    let new = new_email("new");
     let r = post(&new).await;
     r.assert_status(204);
     assert_eq!(r.text, "");
@@ -287,10 +284,9 @@ async fn log_out_here_or_everywhere() {
     let app = TestApp::spawn().await;
     let (_, name, _, password) = app.password_user("out").await;
     let (_, _, bystander) = app.user("bystander").await;
-    let login = || app.password_login("/login", json!({"username": name, "password": password}));
-    let a = login().await.session_token();
-    let b = login().await.session_token();
-    let c = login().await.session_token();
+    let a = app.log_in(&name, &password).await;
+    let b = app.log_in(&name, &password).await;
+    let c = app.log_in(&name, &password).await;
     let r = app.send(Method::DELETE, "/me", Some(&a), None).await;
     r.assert_status(204);
     assert_eq!(r.text, "");

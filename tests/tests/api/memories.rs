@@ -3,8 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 #[tokio::test]
 async fn create_list_and_read() {
     let app = TestApp::spawn().await;
@@ -42,7 +40,7 @@ async fn create_list_and_read() {
         .await;
     r.assert_status(201);
     let loc = r.location_path().unwrap();
-    let id: i64 = loc.rsplit('/').next().unwrap().parse().unwrap();
+    let id = r.location_id().unwrap();
     assert_eq!(loc, memory_path(&p, &s, id));
     // Not auto-published: the author sees it waiting, others do not see it.
     let r = app.get(&loc, Some(&token)).await;
@@ -62,14 +60,14 @@ async fn create_list_and_read() {
         memory(&app, &s, Some(author), true).await;
     }
     let anon = app.get(&path, None).await.json();
-    assert_eq!(anon["items"].as_array().unwrap().len(), 3);
+    assert_eq!(items(&anon).len(), 3);
     let first = &anon["items"][0];
     assert!(first.get("own").is_none() && first.get("waiting_approval").is_none());
     let mine = app.get(&path, Some(&token)).await.json();
-    assert_eq!(mine["items"].as_array().unwrap().len(), 4);
+    assert_eq!(items(&mine).len(), 4);
     assert_eq!(mine["items"][1]["waiting_approval"], json!(false));
     let theirs = app.get(&path, Some(&other_token)).await.json();
-    assert_eq!(theirs["items"].as_array().unwrap().len(), 3);
+    assert_eq!(items(&theirs).len(), 3);
     assert_eq!(theirs["items"][0]["own"], json!(false));
     assert!(theirs["items"][0].get("waiting_approval").is_none());
 
@@ -266,10 +264,7 @@ async fn soft_deleted_memories_read_as_placeholders() {
         .await;
     r.assert_status(200);
     assert_eq!(r.json()["items"][0]["own"], json!(true));
-    assert_eq!(
-        r.json()["items"][0]["comments"].as_array().unwrap().len(),
-        1
-    );
+    assert_eq!(ids_of(&r.json()["items"][0]["comments"]).len(), 1);
     let site_body = app
         .get(
             &format!("{}?include_memories=true", site_path(&p, &s)),
@@ -334,31 +329,24 @@ async fn embedded_comments_use_the_callers_view() {
         )
         .await;
     r.assert_status(200);
-    let items = r.json()["items"].clone();
-    assert_eq!(items.as_array().unwrap().len(), 2);
-    assert_eq!(
-        ids(&json!({"items": items[0]["comments"]})),
-        vec![json!(c1), json!(c2)]
-    );
-    assert_eq!(items[0]["comments"][1]["waiting_approval"], json!(true));
-    assert_eq!(items[0]["comments"][0]["own"], json!(false));
-    assert_eq!(
-        ids(&json!({"items": items[1]["comments"]})),
-        vec![json!(c3)]
-    );
+    let list = r.json();
+    let memories = items(&list);
+    assert_eq!(memories.len(), 2);
+    assert_eq!(ids_of(&memories[0]["comments"]), vec![json!(c1), json!(c2)]);
+    assert_eq!(memories[0]["comments"][1]["waiting_approval"], json!(true));
+    assert_eq!(memories[0]["comments"][0]["own"], json!(false));
+    assert_eq!(ids_of(&memories[1]["comments"]), vec![json!(c3)]);
     let r = app
         .get(
             &format!("{}?include_comments=true", memories_path(&p, &s)),
             None,
         )
         .await;
-    let items = r.json()["items"].clone();
-    assert_eq!(items.as_array().unwrap().len(), 1);
-    assert_eq!(
-        ids(&json!({"items": items[0]["comments"]})),
-        vec![json!(c1)]
-    );
-    assert!(items[0]["comments"][0].get("own").is_none());
+    let list = r.json();
+    let memories = items(&list);
+    assert_eq!(memories.len(), 1);
+    assert_eq!(ids_of(&memories[0]["comments"]), vec![json!(c1)]);
+    assert!(memories[0]["comments"][0].get("own").is_none());
     // The single read too, on one's own unpublished memory.
     let r = app
         .get(

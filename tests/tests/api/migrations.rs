@@ -8,15 +8,17 @@ use mysql_async::prelude::Queryable;
 
 /// A fresh, migrated database of its own (named so the test script's clean-up drops it).
 async fn fresh() -> (String, Db) {
-    let name = format!(
-        "muistot_test_{}_{}",
-        std::process::id(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
-    let url = format!("{}/{}", mysql_base(), name);
+    let url = new_database_url(None);
     db::create_database(&url, None).await.unwrap();
     let pool = Db::new(&url, None, Duration::from_secs(10)).unwrap();
     (url, pool)
+}
+
+/// Drops the database of `url` through `conn`.
+async fn drop_database(conn: &mut mysql_async::Conn, url: &str) {
+    conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", database_name(url)))
+        .await
+        .unwrap();
 }
 
 /// Every table's and routine's definition, to compare schemas.
@@ -93,9 +95,7 @@ async fn running_twice_changes_nothing_and_loses_nothing() {
         .await
         .unwrap();
     assert_eq!(languages, ["fi", "en", "se", "sv"]);
-    conn.query_drop("DROP DATABASE IF EXISTS `{}`".replace("{}", url.rsplit('/').next().unwrap()))
-        .await
-        .unwrap();
+    drop_database(&mut conn, &url).await;
 }
 
 /// A database as the original `schema.sql` left it: audit FKs without a delete rule
@@ -153,9 +153,7 @@ async fn upgrades_a_database_of_the_original_server() {
         .unwrap()
         .unwrap();
     assert!(body.contains("password_hash IS NOT NULL"), "{body}");
-    conn.query_drop("DROP DATABASE IF EXISTS `{}`".replace("{}", url.rsplit('/').next().unwrap()))
-        .await
-        .unwrap();
+    drop_database(&mut conn, &url).await;
 }
 
 /// The nightly clean-up keeps migrated users (no password hash) and anyone with content;
@@ -188,7 +186,5 @@ async fn verifier_cleanup_spares_migrated_users() {
         .unwrap()
         .unwrap();
     assert_eq!(verifiers, 1, "only the fresh link stays");
-    conn.query_drop("DROP DATABASE IF EXISTS `{}`".replace("{}", url.rsplit('/').next().unwrap()))
-        .await
-        .unwrap();
+    drop_database(&mut conn, &url).await;
 }

@@ -3,10 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::Queryable;
 
-fn auto_publish() -> Env {
-    vec![("MUISTOT_AUTO_PUBLISH", "true".into())]
-}
-
 fn new_project(id: &str) -> Value {
     json!({"id": id, "info": {"lang": "fi", "name": "Projekti", "abstract": "Tiivistelmä"}})
 }
@@ -20,39 +16,9 @@ async fn create(app: &TestApp, token: &str, body: Value) -> String {
     id
 }
 
-async fn count(app: &TestApp, sql: &str, name: &str) -> i64 {
-    let mut c = app.db().await;
-    c.exec_first(sql, (name,)).await.unwrap().unwrap()
-}
-
-/// Inserts a site directly: (project, name, published, creator).
-async fn insert_site(
-    app: &TestApp,
-    project: &str,
-    name: &str,
-    published: bool,
-    creator: Option<i32>,
-) {
-    let mut c = app.db().await;
-    c.exec_drop(
-        "INSERT INTO sites (project_id, name, published, creator_id, modifier_id, location)
-         SELECT id, ?, ?, ?, NULL, POINT(24.9, 60.1) FROM projects WHERE name = ?",
-        (name, published, creator, project),
-    )
-    .await
-    .unwrap();
-    c.exec_drop(
-        "INSERT INTO site_information (site_id, lang_id, name)
-         SELECT s.id, p.default_language_id, ? FROM sites s JOIN projects p ON p.id = s.project_id WHERE s.name = ?",
-        (format!("Paikka {name}"), name),
-    )
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn create_then_read_and_list() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("proj");
     let r = app
@@ -72,16 +38,12 @@ async fn create_then_read_and_list() {
     );
     let list = app.get("/projects", None).await;
     list.assert_status(200);
-    assert!(list.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["id"] == id.as_str()));
+    assert!(ids(&list.json()).contains(&json!(id)));
 }
 
 #[tokio::test]
 async fn project_names_match_case_insensitively() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("case").to_lowercase();
     create(&app, &su, new_project(&id)).await;
@@ -123,16 +85,12 @@ async fn unpublished_projects_are_for_admins_and_superusers() {
     r.assert_status(200);
     assert_eq!(r.json()["sites"], json!([]));
     let list = app.get("/projects", Some(&su)).await.json();
-    assert!(!list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["id"] == id.as_str()));
+    assert!(!ids(&list).contains(&json!(id)));
 }
 
 #[tokio::test]
 async fn missing_default_localization_is_406_and_hidden_from_list() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("noinfo");
     create(&app, &su, new_project(&id)).await;
@@ -147,16 +105,12 @@ async fn missing_default_localization_is_406_and_hidden_from_list() {
     r.assert_status(406);
     assert_eq!(r.error_message(), "Project missing default localization");
     let list = app.get("/projects", None).await.json();
-    assert!(!list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|p| p["id"] == id.as_str()));
+    assert!(!ids(&list).contains(&json!(id)));
 }
 
 #[tokio::test]
 async fn b1_started_projects_are_listed_future_ones_are_not() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let past = unique("past");
     let mut body = new_project(&past);
@@ -167,15 +121,9 @@ async fn b1_started_projects_are_listed_future_ones_are_not() {
     body["starts"] = json!("2999-01-01T00:00:00");
     create(&app, &su, body).await;
 
-    let items = app.get("/projects", None).await.json()["items"].clone();
-    let ids: Vec<&str> = items
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["id"].as_str().unwrap())
-        .collect();
-    assert!(ids.contains(&past.as_str()));
-    assert!(!ids.contains(&future.as_str()));
+    let listed = ids(&app.get("/projects", None).await.json());
+    assert!(listed.contains(&json!(past)));
+    assert!(!listed.contains(&json!(future)));
     let r = app.get(&format!("/projects/{past}"), None).await;
     r.assert_status(200);
     assert_eq!(r.json()["starts"], "2020-01-01T00:00:00");
@@ -190,7 +138,7 @@ async fn b1_started_projects_are_listed_future_ones_are_not() {
 
 #[tokio::test]
 async fn b2_date_range_rule_on_create() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let ok = unique("range");
     let mut body = new_project(&ok);
@@ -220,7 +168,12 @@ async fn b2_date_range_rule_on_create() {
     r.assert_status(400);
     assert_eq!(r.error_message(), "End before start");
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM projects WHERE name = ?", &bad).await,
+        scalar::<i64>(
+            &app,
+            "SELECT COUNT(*) FROM projects WHERE name = ?",
+            (&bad,)
+        )
+        .await,
         0
     );
 
@@ -244,7 +197,7 @@ async fn b2_date_range_rule_on_create() {
 
 #[tokio::test]
 async fn b3_b4_contact_and_admin_posting_are_returned() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("contact");
     let mut body = new_project(&id);
@@ -261,7 +214,7 @@ async fn b3_b4_contact_and_admin_posting_are_returned() {
 
 #[tokio::test]
 async fn b5_id_and_info_are_required() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let r = app
         .send(
@@ -291,7 +244,7 @@ async fn b5_id_and_info_are_required() {
 
 #[tokio::test]
 async fn b6_languages_must_be_supported_and_known() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     // `se` is configured and seeded: the project really exists afterwards
     let se = unique("sami");
@@ -326,7 +279,7 @@ async fn b6_languages_must_be_supported_and_known() {
 
 #[tokio::test]
 async fn b7_patch_applies_info_and_contact() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("patch");
     create(&app, &su, new_project(&id)).await;
@@ -368,7 +321,7 @@ async fn b7_patch_applies_info_and_contact() {
 
 #[tokio::test]
 async fn b59_patch_checks_dates_against_stored_values() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("dates");
     let mut body = new_project(&id);
@@ -407,7 +360,7 @@ async fn b59_patch_checks_dates_against_stored_values() {
 
 #[tokio::test]
 async fn b51_create_checks_privilege_before_existence() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (_, admin_name, admin) = app.user("admin").await;
     let id = unique("taken");
@@ -439,7 +392,7 @@ async fn b51_create_checks_privilege_before_existence() {
 
 #[tokio::test]
 async fn b51_unknown_admins_are_404_and_nothing_is_created() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (_, known, _) = app.user("known").await;
     let id = unique("admins");
@@ -452,7 +405,7 @@ async fn b51_unknown_admins_are_404_and_nothing_is_created() {
     r.assert_status(404);
     assert!(r.error_message().contains(&ghost), "{}", r.text);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM projects WHERE name = ?", &id).await,
+        scalar::<i64>(&app, "SELECT COUNT(*) FROM projects WHERE name = ?", (&id,)).await,
         0
     );
 
@@ -469,7 +422,7 @@ async fn b51_unknown_admins_are_404_and_nothing_is_created() {
 /// project and its localisation were inserted. Nothing of the project may remain.
 #[tokio::test]
 async fn failing_admin_insert_leaves_no_project_behind() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (victim_id, victim, _) = app.user("victim").await;
     let mut c = app.db().await;
@@ -495,7 +448,7 @@ async fn failing_admin_insert_leaves_no_project_behind() {
     r.assert_status(500);
     assert!(!r.text.contains("injected"), "internals leaked: {}", r.text);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM projects WHERE name = ?", &id).await,
+        scalar::<i64>(&app, "SELECT COUNT(*) FROM projects WHERE name = ?", (&id,)).await,
         0
     );
     let orphans: i64 = c
@@ -511,7 +464,7 @@ async fn failing_admin_insert_leaves_no_project_behind() {
 
 #[tokio::test]
 async fn guards_401_403_and_422_first() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, plain) = app.user("plain").await;
     let id = unique("guard");
     let r = app
@@ -560,7 +513,7 @@ async fn guards_401_403_and_422_first() {
 
 #[tokio::test]
 async fn bad_input_gets_422_envelopes() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let post = |body: Value| app.send(Method::POST, "/projects", Some(&su), Some(body));
 
@@ -649,7 +602,7 @@ async fn bad_input_gets_422_envelopes() {
 
 #[tokio::test]
 async fn admin_privileges_on_modify_and_delete() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (_, admin_name, admin) = app.user("own").await;
     let (_, other_name, other) = app.user("other").await;
@@ -705,7 +658,7 @@ async fn admin_privileges_on_modify_and_delete() {
 
 #[tokio::test]
 async fn admins_are_added_and_removed() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (_, name, token) = app.user("newadmin").await;
     let id = unique("team");
@@ -779,7 +732,7 @@ async fn admins_are_added_and_removed() {
 
 #[tokio::test]
 async fn localize_replaces_one_language() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let id = unique("loc");
     create(&app, &su, new_project(&id)).await;
@@ -849,45 +802,35 @@ async fn localize_replaces_one_language() {
 
 #[tokio::test]
 async fn include_sites_and_counts_follow_visibility() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (creator_id, _, creator) = app.user("creator").await;
     let (_, _, stranger) = app.user("stranger").await;
     let id = unique("sites");
     create(&app, &su, new_project(&id)).await;
-    let public = unique("public");
-    let draft = unique("draft");
-    insert_site(&app, &id, &public, true, None).await;
-    insert_site(&app, &id, &draft, false, Some(creator_id)).await;
-
-    let ids = |v: &Value| -> Vec<String> {
-        v["sites"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["id"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let public = site_at(&app, &id, true, None, 60.1, 24.9).await;
+    let draft = site_at(&app, &id, false, Some(creator_id), 60.1, 24.9).await;
+    let site_ids = |v: &Value| ids_of(&v["sites"]);
     let path = format!("/projects/{id}?include_sites=true");
     let anon = app.get(&path, None).await.json();
     assert_eq!(anon["sites_count"], 1);
-    assert_eq!(ids(&anon), vec![public.clone()]);
+    assert_eq!(site_ids(&anon), vec![json!(public)]);
     assert_eq!(
         anon["sites"][0],
         json!({"id": public, "info": {"lang": "fi", "name": format!("Paikka {public}")},
                "location": {"lon": 24.9, "lat": 60.1}, "memories_count": 0})
     );
     assert_eq!(
-        ids(&app.get(&path, Some(&stranger)).await.json()),
-        vec![public.clone()]
+        site_ids(&app.get(&path, Some(&stranger)).await.json()),
+        vec![json!(public)]
     );
     let own = app.get(&path, Some(&creator)).await.json();
-    assert_eq!(ids(&own), vec![public.clone(), draft.clone()]);
+    assert_eq!(site_ids(&own), vec![json!(public), json!(draft)]);
     assert_eq!(own["sites"][1]["own"], true);
     assert_eq!(own["sites"][1]["waiting_approval"], true);
     assert!(own["sites"][0].get("own").is_none());
     let all = app.get(&path, Some(&su)).await.json();
-    assert_eq!(ids(&all), vec![public, draft]);
+    assert_eq!(site_ids(&all), vec![json!(public), json!(draft)]);
     assert!(app
         .get(&format!("/projects/{id}"), None)
         .await
@@ -898,7 +841,7 @@ async fn include_sites_and_counts_follow_visibility() {
 
 #[tokio::test]
 async fn admins_are_listed_in_one_query_sorted() {
-    let app = TestApp::spawn_with(auto_publish()).await;
+    let app = auto_publish_app().await;
     let (_, _, su) = app.superuser().await;
     let (_, a, _) = app.user("bbb").await;
     let (_, b, _) = app.user("aaa").await;

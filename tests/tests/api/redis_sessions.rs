@@ -4,15 +4,9 @@
 
 use std::time::Duration;
 
-use muistot::sessions::{token, RedisSessionStore, SessionData, SessionStore};
+use muistot::sessions::{token, SessionData, SessionStore};
 use muistot_tests::*;
 use redis::AsyncCommands;
-
-async fn store(lifetime: u64) -> RedisSessionStore {
-    RedisSessionStore::connect(&redis_url(), lifetime, Duration::from_secs(5))
-        .await
-        .unwrap()
-}
 
 async fn raw() -> redis::aio::MultiplexedConnection {
     redis::Client::open(redis_url())
@@ -24,7 +18,7 @@ async fn raw() -> redis::aio::MultiplexedConnection {
 
 #[tokio::test]
 async fn layout_is_compatible_with_the_original() {
-    let s = store(960).await;
+    let s = redis_store(960).await;
     let user = unique("layout");
     let key = s.create(&SessionData::for_user(&user)).await.unwrap();
     assert!(key.starts_with(b"token:") && key.len() == 38);
@@ -43,7 +37,7 @@ async fn layout_is_compatible_with_the_original() {
 
 #[tokio::test]
 async fn expiry_slides_with_use_and_ends_without_it() {
-    let s = store(2).await;
+    let s = redis_store(2).await;
     let key = s
         .create(&SessionData::for_user(unique("slide")))
         .await
@@ -61,7 +55,7 @@ async fn expiry_slides_with_use_and_ends_without_it() {
 
 #[tokio::test]
 async fn end_and_end_all() {
-    let s = store(960).await;
+    let s = redis_store(960).await;
     let user = unique("purge");
     let a = s.create(&SessionData::for_user(&user)).await.unwrap();
     let b = s.create(&SessionData::for_user(&user)).await.unwrap();
@@ -81,7 +75,7 @@ async fn end_and_end_all() {
 /// was re-issued) is not deleted by the first user's "log out everywhere".
 #[tokio::test]
 async fn end_all_deletes_only_the_users_own_keys() {
-    let s = store(960).await;
+    let s = redis_store(960).await;
     let alice = unique("alice");
     let bob = unique("bob");
     s.create(&SessionData::for_user(&alice)).await.unwrap();
@@ -95,7 +89,7 @@ async fn end_all_deletes_only_the_users_own_keys() {
 /// Stale index entries are pruned, and the index expires with the last session.
 #[tokio::test]
 async fn index_does_not_keep_stale_keys() {
-    let s = store(960).await;
+    let s = redis_store(960).await;
     let user = unique("stale");
     let mut r = raw().await;
     let _: () = r
@@ -111,7 +105,7 @@ async fn index_does_not_keep_stale_keys() {
 
 #[tokio::test]
 async fn fifty_sessions_are_distinct() {
-    let s = std::sync::Arc::new(store(960).await);
+    let s = std::sync::Arc::new(redis_store(960).await);
     let user = unique("many");
     let mut handles = Vec::new();
     for _ in 0..50 {

@@ -31,9 +31,9 @@ async fn session_tokens_carry_256_random_bits() {
 #[tokio::test]
 async fn secrets_never_reach_the_logs() {
     let app0 = TestApp::spawn().await;
-    let db_name = database_url().rsplit('/').next().unwrap().to_string();
+    let db_name = database_name(database_url());
     let password = format!("Db-Secret-{}", uuid::Uuid::new_v4().simple());
-    let user = format!("mlog{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let user = format!("mlog{}", random_hex(8));
     let mut c = app0.db().await;
     c.query_drop(format!(
         "CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'"
@@ -193,11 +193,11 @@ async fn email_login_limit_holds_under_parallel_requests() {
         "{statuses:?}"
     );
     assert_eq!(app.outbox_mails_to(&email).len(), 1);
-    let mut c = app.db().await;
-    let accounts: i64 = c
-        .exec_first("SELECT COUNT(*) FROM users WHERE email = ?", (&email,))
-        .await
-        .unwrap()
-        .unwrap();
+    let accounts: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM users WHERE email = ?",
+        (&email,),
+    )
+    .await;
     assert_eq!(accounts, 1);
 }

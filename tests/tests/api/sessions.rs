@@ -3,17 +3,11 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use muistot::sessions::{
-    token, DynamoDbSessionStore, RedisSessionStore, SessionData, SessionGrants, SessionStore,
-};
+use muistot::sessions::{token, DynamoDbSessionStore, SessionData, SessionGrants, SessionStore};
 use muistot_tests::*;
 
-async fn redis_store(lifetime: u64) -> Arc<dyn SessionStore> {
-    Arc::new(
-        RedisSessionStore::connect(&redis_url(), lifetime, Duration::from_secs(5))
-            .await
-            .unwrap(),
-    )
+async fn shared_redis_store(lifetime: u64) -> Arc<dyn SessionStore> {
+    Arc::new(redis_store(lifetime).await)
 }
 
 async fn dynamodb_store(lifetime: u64) -> Arc<dyn SessionStore> {
@@ -79,7 +73,7 @@ async fn store_suite(store: Arc<dyn SessionStore>, short_lived: Arc<dyn SessionS
 
 #[tokio::test]
 async fn redis_store_suite() {
-    store_suite(redis_store(960).await, redis_store(2).await).await;
+    store_suite(shared_redis_store(960).await, shared_redis_store(2).await).await;
 }
 
 #[tokio::test]
@@ -92,13 +86,7 @@ async fn dynamodb_store_suite() {
 async fn parallel_logins(app: TestApp) {
     let (_, name, _, password) = app.password_user("par").await;
     let (_, other, _, other_password) = app.password_user("par2").await;
-    let bystander = app
-        .password_login(
-            "/login",
-            json!({"username": other, "password": other_password}),
-        )
-        .await
-        .session_token();
+    let bystander = app.log_in(&other, &other_password).await;
     let app = Arc::new(app);
     let started = std::time::Instant::now();
     let tasks: Vec<_> = (0..50)

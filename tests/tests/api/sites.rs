@@ -3,8 +3,6 @@
 use muistot_tests::*;
 use mysql_async::prelude::*;
 
-use crate::fixtures::*;
-
 fn new_site(id: &str) -> Value {
     json!({"id": id, "info": {"lang": "fi", "name": "Paikka", "abstract": "Lyhyesti"},
            "location": {"lat": 60.75, "lon": 24.56}})
@@ -139,15 +137,7 @@ async fn create_checks_in_order() {
     assert_eq!(r.error_message(), "Bad image");
 
     // Unpublished project: 404 for non-admins.
-    let hidden = project(
-        &app,
-        ProjectOpts {
-            unpublished: true,
-            ..Default::default()
-        },
-        &[admin],
-    )
-    .await;
+    let hidden = unpublished_project(&app, &[admin]).await;
     let r = app
         .send(
             Method::POST,
@@ -268,15 +258,7 @@ async fn list_visibility_by_caller() {
 
     // An unpublished project hides its sites from everyone but its admins and superusers
     // (docs/compatibility.md#superusers-are-admins-of-every-project).
-    let hidden = project(
-        &app,
-        ProjectOpts {
-            unpublished: true,
-            ..Default::default()
-        },
-        &[admin],
-    )
-    .await;
+    let hidden = unpublished_project(&app, &[admin]).await;
     site(&app, &hidden, true, None).await;
     let r = app.get(&sites_path(&hidden), None).await;
     r.assert_status(404);
@@ -330,8 +312,7 @@ async fn read_checks_and_include_memories() {
     r.assert_status(200);
     let body = r.json();
     let ms = body["memories"].as_array().unwrap();
-    let got: Vec<i64> = ms.iter().map(|m| m["id"].as_i64().unwrap()).collect();
-    assert_eq!(got, vec![own, public]);
+    assert_eq!(ids_of(&body["memories"]), vec![json!(own), json!(public)]);
     assert_eq!(body["memories_count"], json!(1));
     // Memories inside the single read are written in full.
     assert_eq!(ms[1]["image"], Value::Null);
@@ -831,19 +812,20 @@ async fn nearest_is_localised_and_skips_unlocalised_sites() {
     r.assert_status(200);
     let body = r.json();
     assert_eq!(ids(&body), vec![json!(near), json!(next)]);
-    let items = body["items"].as_array().unwrap();
-    assert_eq!(items[0]["info"]["lang"], json!("fi"));
-    assert_eq!(items[0]["info"]["name"], json!(format!("Paikka {near}")));
-    assert_eq!(items[0]["memories_count"], json!(1));
-    assert_eq!(items[1]["info"]["lang"], json!("en"));
-    assert_eq!(items[1]["info"]["name"], json!("Next place"));
-    assert_eq!(items[1]["location"], json!({"lon": 25.01, "lat": 60.0}));
+    let sites = items(&body);
+    assert_eq!(sites[0]["info"]["lang"], json!("fi"));
+    assert_eq!(sites[0]["info"]["name"], json!(format!("Paikka {near}")));
+    assert_eq!(sites[0]["memories_count"], json!(1));
+    assert_eq!(sites[1]["info"]["lang"], json!("en"));
+    assert_eq!(sites[1]["info"]["name"], json!("Next place"));
+    assert_eq!(sites[1]["location"], json!({"lon": 25.01, "lat": 60.0}));
 
     // In the default language the English row is not used.
     let r = app.get_lang(&path, None, "fi").await;
-    let items = r.json()["items"].as_array().unwrap().clone();
-    assert_eq!(items[1]["info"]["lang"], json!("fi"));
-    assert_eq!(items[1]["info"]["name"], json!(format!("Paikka {next}")));
+    let body = r.json();
+    let sites = items(&body);
+    assert_eq!(sites[1]["info"]["lang"], json!("fi"));
+    assert_eq!(sites[1]["info"]["name"], json!(format!("Paikka {next}")));
 
     // Every site, however many are asked for; the unlocalised one is left out.
     let r = app

@@ -1,9 +1,10 @@
 //! Content set up directly in the database (fast, and independent of the endpoints that
-//! the tests exercise).
+//! the tests exercise), and the images tests upload.
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use muistot_tests::*;
 use mysql_async::prelude::*;
+
+use super::{app::TestApp, names::unique};
 
 /// A tiny valid PNG (1×1 pixel).
 pub const PNG: &[u8] = &[
@@ -65,6 +66,14 @@ pub async fn published_project(app: &TestApp, admins: &[i32]) -> String {
     project(app, ProjectOpts::default(), admins).await
 }
 
+pub async fn unpublished_project(app: &TestApp, admins: &[i32]) -> String {
+    let opts = ProjectOpts {
+        unpublished: true,
+        ..Default::default()
+    };
+    project(app, opts, admins).await
+}
+
 /// A site at (lat, lon) with a Finnish name row.
 pub async fn site_at(
     app: &TestApp,
@@ -123,16 +132,6 @@ pub async fn comment(app: &TestApp, memory: i64, user: i32, published: bool) -> 
     .unwrap()
 }
 
-/// One column of one row, for assertions on stored state.
-pub async fn scalar<T: mysql_async::prelude::FromValue + Send + 'static>(
-    app: &TestApp,
-    sql: &str,
-    params: impl Into<mysql_async::Params> + Send,
-) -> T {
-    let mut c = app.db().await;
-    c.exec_first(sql, params).await.unwrap().unwrap()
-}
-
 /// Files in the test server's image folder (ignoring temporary and mail files).
 pub fn image_files(app: &TestApp) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(app.images_dir.path())
@@ -144,39 +143,4 @@ pub fn image_files(app: &TestApp) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// Paths of the content API.
-pub fn sites_path(project: &str) -> String {
-    format!("/projects/{project}/sites")
-}
-pub fn site_path(project: &str, site: &str) -> String {
-    format!("/projects/{project}/sites/{site}")
-}
-pub fn memories_path(project: &str, site: &str) -> String {
-    format!("/projects/{project}/sites/{site}/memories")
-}
-pub fn memory_path(project: &str, site: &str, memory: i64) -> String {
-    format!("/projects/{project}/sites/{site}/memories/{memory}")
-}
-pub fn comments_path(project: &str, site: &str, memory: i64) -> String {
-    format!("/projects/{project}/sites/{site}/memories/{memory}/comments")
-}
-pub fn comment_path(project: &str, site: &str, memory: i64, comment: i64) -> String {
-    format!("/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}")
-}
-
-/// The server with new content published at once.
-pub async fn auto_publish_app() -> TestApp {
-    TestApp::spawn_with(vec![("MUISTOT_AUTO_PUBLISH", "true".into())]).await
-}
-
-/// `items[].id` of a list response.
-pub fn ids(v: &Value) -> Vec<Value> {
-    v["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].clone())
-        .collect()
 }

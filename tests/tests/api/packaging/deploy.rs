@@ -1,0 +1,246 @@
+//! How the template builds and deploys the functions: a crate for each, cargo-lambda arm64
+//! bootstraps of 128 MB, the shared environment, API and storage, and least-privilege
+//! permissions.
+
+use std::collections::BTreeMap;
+
+use yaml_rust2::Yaml;
+
+use super::{root, template::template, MIGRATE};
+
+/// `functions/<function>` is a crate whose binary has the function's name.
+pub(super) fn has_a_function_crate(function: &str) {
+    let manifest = root().join("functions").join(function).join("Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap_or_else(|_| {
+        panic!(
+            "template.yaml builds Binary {function}, but functions/{function}/Cargo.toml \
+             does not exist"
+        )
+    });
+    assert!(
+        text.contains(&format!("name = \"{function}\"")),
+        "{}: the package must be named {function:?} (the template's Binary)",
+        manifest.display()
+    );
+}
+
+#[test]
+fn migrate_has_a_function_crate() {
+    has_a_function_crate(MIGRATE);
+}
+
+#[test]
+fn every_function_is_a_cargo_lambda_arm64_bootstrap() {
+    let t = template();
+    for f in &t.functions {
+        let id = &f.logical_id;
+        assert_eq!(
+            f.resource["Metadata"]["BuildMethod"].as_str(),
+            Some("rust-cargolambda"),
+            "{id}"
+        );
+        assert_eq!(
+            t.effective(f, "Runtime").as_str(),
+            Some("provided.al2023"),
+            "{id}"
+        );
+        assert_eq!(
+            t.effective(f, "Handler").as_str(),
+            Some("bootstrap"),
+            "{id}"
+        );
+        assert_eq!(
+            t.effective(f, "Architectures"),
+            &Yaml::Array(vec![Yaml::String("arm64".into())]),
+            "{id}"
+        );
+        // 128 MB, directly or as a parameter (`!Ref X` reads as "X") whose default is 128.
+        let memory = match t.effective(f, "MemorySize") {
+            Yaml::String(param) => t.parameter_default(param).as_i64(),
+            other => other.as_i64(),
+        };
+        assert_eq!(memory, Some(128), "{id}: MemorySize");
+    }
+}
+
+#[test]
+fn environment_api_and_storage_follow_the_design() {
+    let t = template();
+    let env = &t.doc["Globals"]["Function"]["Environment"]["Variables"];
+    for var in [
+        "MUISTOT_DATABASE_URL",
+        "MUISTOT_SESSIONS",
+        "MUISTOT_SESSION_LIFETIME",
+        "MUISTOT_MAIL",
+        "MUISTOT_MAIL_FROM",
+        "MUISTOT_LOGIN_URL",
+        "MUISTOT_IMAGES",
+        "MUISTOT_AUTO_PUBLISH",
+        "MUISTOT_CORS_ORIGINS",
+    ] {
+        assert!(!env[var].is_badvalue(), "Globals environment lacks {var}");
+    }
+    assert_eq!(
+        env["AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH"].as_str(),
+        Some("true")
+    );
+    assert_eq!(env["MUISTOT_MAIL"].as_str(), Some("ses"));
+    assert_eq!(
+        env["MUISTOT_SESSIONS"].as_str(),
+        Some("dynamodb://${SessionsTable}")
+    );
+    assert_eq!(env["MUISTOT_IMAGES"].as_str(), Some("s3://${ImagesBucket}"));
+    let url = env["MUISTOT_DATABASE_URL"].as_str().expect("!Sub string");
+    assert!(
+        url.starts_with("mysql://${DatabaseUser}:{{resolve:secretsmanager:${DatabaseSecret}:"),
+        "the password must come from Secrets Manager, not the template: {url}"
+    );
+    // The database's CA bundle, when given, from a layer; unset otherwise.
+    // (`!If [condition, then, else]` reads as that list.)
+    let ca = &env["MUISTOT_DATABASE_CA"];
+    assert_eq!(
+        (ca[0].as_str(), ca[1].as_str()),
+        (Some("HasDatabaseCa"), Some("DatabaseCaFile"))
+    );
+    let layers = &t.doc["Globals"]["Function"]["Layers"];
+    assert_eq!(layers[0].as_str(), Some("HasDatabaseCaLayer"));
+    assert_eq!(layers[1][0].as_str(), Some("DatabaseCaLayer"));
+    // Functions in the VPC only when subnets are given.
+    assert!(t.doc["Globals"]["Function"]["VpcConfig"].as_vec().is_some());
+
+    let res = &t.doc["Resources"];
+    let cors = &res["HttpApi"]["Properties"]["CorsConfiguration"];
+    let exposed: Vec<String> = cors["ExposeHeaders"]
+        .as_vec()
+        .expect("ExposeHeaders")
+        .iter()
+        .filter_map(|h| h.as_str().map(str::to_ascii_lowercase))
+        .collect();
+    assert!(exposed.contains(&"authorization".into()) && exposed.contains(&"location".into()));
+    assert_eq!(cors["AllowOrigins"].as_str(), Some("CorsOrigins"));
+
+    let table = &res["SessionsTable"]["Properties"];
+    assert_eq!(
+        table["KeySchema"][0]["AttributeName"].as_str(),
+        Some("token")
+    );
+    let attrs: BTreeMap<&str, &str> = table["AttributeDefinitions"]
+        .as_vec()
+        .expect("attributes")
+        .iter()
+        .map(|a| {
+            (
+                a["AttributeName"].as_str().unwrap(),
+                a["AttributeType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(attrs, BTreeMap::from([("token", "S"), ("user", "S")]));
+    let gsi = &table["GlobalSecondaryIndexes"][0];
+    assert_eq!(gsi["IndexName"].as_str(), Some("by-user"));
+    assert_eq!(gsi["KeySchema"][0]["AttributeName"].as_str(), Some("user"));
+    assert_eq!(
+        table["TimeToLiveSpecification"]["AttributeName"].as_str(),
+        Some("expires_at")
+    );
+    assert_eq!(
+        res["ImagesBucket"]["Type"].as_str(),
+        Some("AWS::S3::Bucket")
+    );
+    assert!(t.doc["Outputs"]["ApiUrl"]["Value"]
+        .as_str()
+        .is_some_and(|v| v.contains("${HttpApi}.execute-api")));
+}
+
+/// What each function may do beyond logging: the sessions table for authentication, plus
+/// only what its routes use.
+#[test]
+fn permissions_are_least_privilege() {
+    let t = template();
+    let expected: BTreeMap<&str, &[&str]> = BTreeMap::from([
+        ("common", &["sessions:auth"][..]),
+        (
+            "images",
+            &["sessions:auth", "s3:GetObject", "s3:ListBucket"][..],
+        ),
+        (
+            "login",
+            &["sessions:auth", "sessions:manage", "ses:SendEmail"][..],
+        ),
+        ("projects", &["sessions:auth", "images:write"][..]),
+        ("sites", &["sessions:auth", "images:write"][..]),
+        ("memories", &["sessions:auth", "images:write"][..]),
+        ("comments", &["sessions:auth"][..]),
+        ("me", &["sessions:auth", "sessions:manage"][..]),
+        ("admin", &["sessions:auth"][..]),
+        (MIGRATE, &[][..]),
+    ]);
+    let managed = BTreeMap::from([
+        ("SessionsAuthPolicy", "sessions:auth"),
+        ("SessionsManagePolicy", "sessions:manage"),
+        ("ImagesWritePolicy", "images:write"),
+    ]);
+    // The managed policies grant exactly this.
+    let actions = |policy: &str| -> Vec<String> {
+        t.doc["Resources"][policy]["Properties"]["PolicyDocument"]["Statement"]
+            .as_vec()
+            .expect("statements")
+            .iter()
+            .flat_map(|s| match &s["Action"] {
+                Yaml::Array(a) => a
+                    .iter()
+                    .filter_map(|x| x.as_str())
+                    .map(String::from)
+                    .collect(),
+                Yaml::String(a) => vec![a.clone()],
+                _ => vec![],
+            })
+            .collect()
+    };
+    assert_eq!(
+        actions("SessionsAuthPolicy"),
+        ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    );
+    assert_eq!(
+        actions("SessionsManagePolicy"),
+        ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+    );
+    assert_eq!(
+        actions("ImagesWritePolicy"),
+        ["s3:PutObject", "s3:DeleteObject"]
+    );
+    for f in &t.functions {
+        let mut got = Vec::new();
+        for p in f.resource["Properties"]["Policies"]
+            .as_vec()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            match p {
+                Yaml::String(name) => got.push(
+                    managed
+                        .get(name.as_str())
+                        .unwrap_or_else(|| panic!("{}: unexpected policy {name}", f.logical_id))
+                        .to_string(),
+                ),
+                Yaml::Hash(_) => {
+                    for s in p["Statement"].as_vec().expect("inline statements") {
+                        match &s["Action"] {
+                            Yaml::String(a) => got.push(a.clone()),
+                            Yaml::Array(a) => {
+                                got.extend(a.iter().filter_map(|x| x.as_str()).map(String::from))
+                            }
+                            other => panic!("{}: odd Action {other:?}", f.logical_id),
+                        }
+                    }
+                }
+                other => panic!("{}: odd policy {other:?}", f.logical_id),
+            }
+        }
+        let want: Vec<String> = expected[f.binary.as_str()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(got, want, "{} ({}) permissions", f.logical_id, f.binary);
+    }
+}
