@@ -204,3 +204,54 @@ async fn cors_exposes_the_login_header() {
         "{exposed}"
     );
 }
+
+/// Path ids are checked before the login requirement and before the body
+/// (docs/api-conventions.md#order-of-checks): the first bad segment, in path order, is
+/// the 422, for anonymous callers too.
+#[tokio::test]
+async fn a_bad_path_id_is_422_before_the_login_and_the_body() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            Method::POST,
+            "/projects/x!/admins?username=someone",
+            None,
+            ["path", "project"],
+        ),
+        (
+            Method::DELETE,
+            "/projects/x!/sites/also!bad",
+            None,
+            ["path", "project"],
+        ),
+        (
+            Method::DELETE,
+            "/projects/proj/sites/s!",
+            None,
+            ["path", "site"],
+        ),
+        (
+            Method::DELETE,
+            "/projects/proj/sites/site/memories/0",
+            None,
+            ["path", "memory"],
+        ),
+        (
+            Method::PATCH,
+            "/projects/proj/sites/site/memories/1/comments/x",
+            Some(json!("not an object")),
+            ["path", "comment"],
+        ),
+        (
+            Method::POST,
+            "/projects/proj/sites/site/memories/-2/comments",
+            Some(json!([1])),
+            ["path", "memory"],
+        ),
+    ];
+    for (method, path, body, loc) in cases {
+        let r = app.send(method.clone(), path, None, body).await;
+        r.assert_status(422);
+        assert_eq!(r.error_loc(), json!(loc), "{method} {path}");
+    }
+}
