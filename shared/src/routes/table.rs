@@ -4,7 +4,7 @@
 //!
 //! Every function needs the whole table at run time — a request none of its routes matches
 //! is answered after the routes of all functions (404, 405 or 307, see `unmatched` in
-//! routes/mod.rs) — yet links only its own group's handlers, so the table cannot come from
+//! routes/layers.rs) — yet links only its own group's handlers, so the table cannot come from
 //! the routers. It comes from the file the common function serves as `/openapi.json`, which
 //! a test keeps equal to the document generated from the handlers' `#[utoipa::path]`.
 
