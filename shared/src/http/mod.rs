@@ -14,5 +14,5 @@ pub mod session;
 pub use auth::{AuthUser, MaybeUser};
 pub use extract::{ApiJson, ApiPath, QueryMap};
 pub use lang::RequestLang;
-pub use path::{CommentId, MemoryId, ProjectId, SiteId};
+pub use path::{CommentId, CommentPathIds, MemoryId, MemoryPathIds, ProjectId, SiteId};
 pub use reply::{BaseUrl, Items, Reply};

@@ -85,6 +85,11 @@ path_id!(
     |raw| positive("comment", raw)
 );
 
+/// The ids of a memory's path, extracted in path order (one handler argument).
+pub type MemoryPathIds = (ProjectId, SiteId, MemoryId);
+/// The ids of a comment's path, extracted in path order (one handler argument).
+pub type CommentPathIds = (ProjectId, SiteId, MemoryId, CommentId);
+
 #[cfg(test)]
 mod tests {
     use super::*;

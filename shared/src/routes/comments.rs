@@ -12,8 +12,8 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
-        ApiJson, AuthUser, BaseUrl, CommentId, Items, MaybeUser, MemoryId, ProjectId, Reply,
-        RequestLang, SiteId,
+        ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, Items, MaybeUser, MemoryId,
+        MemoryPathIds, ProjectId, Reply, RequestLang, SiteId,
     },
     models::{
         comment::{Comment, CommentIn},
@@ -68,9 +68,7 @@ impl Parents {
     ))]
 async fn list(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(memory): MemoryId,
+    (ProjectId(project), SiteId(site), MemoryId(memory)): MemoryPathIds,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Items<Comment>>> {
@@ -103,10 +101,7 @@ async fn list(
     ))]
 async fn read(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(memory): MemoryId,
-    CommentId(id): CommentId,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
     user: MaybeUser,
     lang: RequestLang,
 ) -> ApiResult<Json<Comment>> {
@@ -144,9 +139,7 @@ async fn read(
     ))]
 async fn create(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(memory): MemoryId,
+    (ProjectId(project), SiteId(site), MemoryId(memory)): MemoryPathIds,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
@@ -192,10 +185,7 @@ async fn create(
     ))]
 async fn modify(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(memory): MemoryId,
-    CommentId(id): CommentId,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
@@ -247,10 +237,7 @@ async fn modify(
 /// Hard delete: the author, the project's admins and superusers.
 async fn remove(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(memory): MemoryId,
-    CommentId(id): CommentId,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,

@@ -13,8 +13,8 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
-        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, MemoryId, ProjectId, QueryMap, Reply,
-        RequestLang, SiteId,
+        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap,
+        Reply, RequestLang, SiteId,
     },
     models::{
         info::invalid,
@@ -87,9 +87,7 @@ async fn list(
     ))]
 async fn read(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(id): MemoryId,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
@@ -175,9 +173,7 @@ async fn create(
     ))]
 async fn modify(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(id): MemoryId,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
@@ -232,9 +228,7 @@ async fn modify(
 /// Soft delete: the author, the project's admins and superusers.
 async fn remove(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
-    MemoryId(id): MemoryId,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
     user: AuthUser,
     lang: RequestLang,
     base: BaseUrl,
