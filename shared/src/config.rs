@@ -86,8 +86,15 @@ pub struct Config {
     pub io_timeout_secs: u64,
     /// Seconds one request may take in all (retries included) before it is a 503.
     pub request_timeout_secs: u64,
+    /// `MUISTOT_MAX_RESPONSE_BYTES`: the largest list body answered in one response; past
+    /// it a list answers its first page with `next` (docs/api-conventions.md#pages).
+    pub max_response_bytes: usize,
     pub aws: AwsConfig,
 }
+
+/// Default of `MUISTOT_MAX_RESPONSE_BYTES`: safely under the 6 MB a Lambda function's
+/// response may hold.
+pub const DEFAULT_MAX_RESPONSE_BYTES: i64 = 5_000_000;
 
 /// A configuration value that could not be used; names the variable and why.
 #[derive(Debug, thiserror::Error)]
@@ -227,6 +234,11 @@ impl Config {
                 "MUISTOT_REQUEST_TIMEOUT",
                 10,
             )? as u64,
+            max_response_bytes: parse_num(
+                get("MUISTOT_MAX_RESPONSE_BYTES"),
+                "MUISTOT_MAX_RESPONSE_BYTES",
+                DEFAULT_MAX_RESPONSE_BYTES,
+            )? as usize,
             aws: AwsConfig {
                 endpoint_url: get("AWS_ENDPOINT_URL"),
                 region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),

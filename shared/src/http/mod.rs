@@ -2,11 +2,14 @@
 //! language negotiation, `Location` URLs, and the common success responses.
 
 pub mod auth;
+pub mod bbox;
 pub mod doc;
 pub mod envelope;
 pub mod extract;
 pub mod guard;
 pub mod lang;
+pub mod page;
+pub mod paged;
 pub mod path;
 pub mod reply;
 pub mod session;

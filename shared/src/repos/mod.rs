@@ -12,6 +12,7 @@ pub mod nearest;
 pub mod projects;
 pub mod publish;
 pub mod row;
+pub mod site_pages;
 pub mod sites;
 pub mod throttle;
 pub mod users;

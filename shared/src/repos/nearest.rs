@@ -128,6 +128,25 @@ pub struct Localisation {
     pub default: String,
 }
 
+impl Localisation {
+    /// The languages for `project` and the requested code, read through the cache.
+    pub async fn for_project(
+        q: &mut impl Queryable,
+        languages: &super::languages::LanguageCache,
+        project: &ProjectAccess,
+        requested: String,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            requested_id: languages.id_of(q, &requested).await?,
+            default: languages
+                .code_of(q, project.default_language_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("project language row missing"))?,
+            requested,
+        })
+    }
+}
+
 /// A site found by the nearest search, with its distance and id (the sort keys).
 struct Candidate {
     id: i32,

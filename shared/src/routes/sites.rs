@@ -13,15 +13,17 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope},
     http::{
-        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang,
-        SiteId,
+        bbox::parse_bbox,
+        page::PageQuery,
+        paged::{self, Page, PagedReply, Shape},
+        ApiJson, AuthUser, BaseUrl, MaybeUser, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         info::{invalid, InfoIn},
         memory::MemoryAll,
         site::{coordinate, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
     },
-    repos::{self, images::Uploads, memories, nearest, projects, sites},
+    repos::{self, images::Uploads, memories, nearest, projects, site_pages, sites},
     state::AppState,
     validation::Patch,
 };
@@ -40,11 +42,16 @@ pub fn router() -> Router<AppState> {
     routes().split_for_parts().0
 }
 
-/// `{"items": [Site, …]}` for the API document.
+/// `{"items": [Site, …]}`, with `next` when paged or cut at the size cap, for the API
+/// document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct SiteList {
     items: Vec<Site>,
+    /// The cursor of the next page, or null on the last one. Present when `limit` or
+    /// `cursor` was given, or when the whole list would exceed the response size cap.
+    #[schema(nullable, required = false)]
+    next: Option<String>,
 }
 
 /// `lat`/`lon`/`n` of the site list: each is checked when given (422), ranges included;
@@ -80,11 +87,64 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
     })
 }
 
+/// The mode of the site list besides the plain list: a bounding box (its raw text and
+/// rectangles) or the nearest search. `bbox` with any of `lat`/`lon`/`n`, and the nearest
+/// search with `limit` or `cursor`, are 422s (docs/api-conventions.md#bounding-boxes).
+enum Mode {
+    All,
+    Box(String, Vec<crate::geo::Rect>),
+    Nearest(f64, f64, i64),
+}
+
+fn list_mode(query: &QueryMap, page: &PageQuery) -> ApiResult<Mode> {
+    let near = nearest_query(query)?;
+    if let Some(raw) = query.get("bbox") {
+        let rects = parse_bbox(raw)?;
+        if ["lat", "lon", "n"].iter().any(|k| query.get(k).is_some()) {
+            return Err(ApiError::validation(
+                &["query", "bbox"],
+                "bbox cannot be combined with lat, lon or n",
+                "value_error.bbox",
+            ));
+        }
+        return Ok(Mode::Box(raw.to_string(), rects));
+    }
+    match near {
+        None => Ok(Mode::All),
+        Some((lat, lon, n)) => {
+            for name in ["limit", "cursor"] {
+                if query.get(name).is_some() && page.paging() {
+                    return Err(ApiError::validation(
+                        &["query", name],
+                        "the nearest search (lat, lon, n) is not paged",
+                        "value_error",
+                    ));
+                }
+            }
+            Ok(Mode::Nearest(lat, lon, n))
+        }
+    }
+}
+
 #[utoipa::path(get, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_sites_list",
-    summary = "Sites of a project, or the n nearest to lat/lon",
-    params(ProjectPath, ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon)"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), AcceptLanguage),
+    summary = "Sites of a project: all, within a bounding box, or the n nearest to lat/lon",
+    description = "Three modes: the whole list; `bbox` (the sites within a box); `lat`+`lon`+`n` \
+(the n nearest). `bbox` with any of `lat`/`lon`/`n` is a 422. The list and the box are read \
+in the order of the sites' creation and paged with `limit` and `cursor`: a paged answer has \
+`next` (the cursor of the next page, or null) and a `Link: <…>; rel=\"next\"` header when \
+there is a next page. Without `limit` and `cursor` the answer is the whole list as \
+`{\"items\"}`, unless its body would exceed the server's response size cap \
+(`MUISTOT_MAX_RESPONSE_BYTES`, default 5,000,000 bytes): then it is the first page that \
+fits, with `next` and the `Link` header. A nearest answer past the cap holds the nearest \
+sites that fit. A page holds at least one site.",
+    params(ProjectPath,
+        ("bbox" = Option<String>, Query, description = "`west,south,east,north` in degrees (WGS84): longitudes -180..180, latitudes -90..90, south <= north; west > east crosses the antimeridian", pattern = r"^[^,]+,[^,]+,[^,]+,[^,]+$", example = "24.5,60.0,25.5,60.5"),
+        ("limit" = Option<u32>, Query, description = "Sites per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this project and the same parameters"),
+        ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon); not paged"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), AcceptLanguage),
     responses(
-        (status = 200, description = "The sites the caller may see", body = SiteList),
+        (status = 200, description = "The sites the caller may see", body = SiteList,
+            headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
         (status = 400, description = "`n` is negative", body = ErrorEnvelope),
         NotFound, Always, NotLocalized, Invalid
     ))]
@@ -94,32 +154,73 @@ async fn list(
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
-) -> ApiResult<Json<Items<Site>>> {
-    let near = nearest_query(&query)?;
+    base: BaseUrl,
+) -> ApiResult<PagedReply> {
+    let page_query = PageQuery::parse(&query)?;
+    let mode = list_mode(&query, &page_query)?;
     let lang = lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
-    let items = match near {
-        None => sites::list(&mut conn, &project, viewer, &lang).await?,
-        Some((_, _, n)) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
-        Some((lat, lon, n)) => {
+    let after = page_query.after(project.id)?;
+    let take = page_query.size();
+    let shape = if page_query.paging() {
+        Shape::Paged
+    } else {
+        Shape::Whole
+    };
+    let (page, shape, bbox) = match mode {
+        Mode::All => {
+            let p = site_pages::list_after(&mut conn, &project, viewer, &lang, after, take).await?;
+            (p, shape, None)
+        }
+        Mode::Box(raw, rects) => {
+            let loc =
+                nearest::Localisation::for_project(&mut conn, state.languages(), &project, lang)
+                    .await?;
+            let p = site_pages::in_boxes(&mut conn, &project, viewer, &loc, &rects, after, take)
+                .await?;
+            (p, shape, Some(raw))
+        }
+        Mode::Nearest(_, _, n) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
+        Mode::Nearest(lat, lon, n) => {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
-            let languages = state.languages();
-            let localisation = nearest::Localisation {
-                requested_id: languages.id_of(&mut conn, &lang).await?,
-                default: languages
-                    .code_of(&mut conn, project.default_language_id)
-                    .await?
-                    .ok_or_else(|| ApiError::internal("project language row missing"))?,
-                requested: lang,
-            };
+            let loc =
+                nearest::Localisation::for_project(&mut conn, state.languages(), &project, lang)
+                    .await?;
             let near = nearest::Near { lat, lon, n };
             let density = state.site_density();
-            nearest::nearest(&mut conn, &project, viewer, near, &localisation, density).await?
+            let items = nearest::nearest(&mut conn, &project, viewer, near, &loc, density).await?;
+            let items = items.into_iter().map(|s| (0, s)).collect();
+            (
+                site_pages::SitePage { items, more: false },
+                Shape::Unresumable,
+                None,
+            )
         }
     };
-    Ok(Json(Items { items }))
+    let limit = page_query.limit;
+    paged::build(
+        Page {
+            items: page.items,
+            more: page.more,
+        },
+        shape,
+        state.config().max_response_bytes,
+        project.id,
+        |cursor| {
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            if let Some(b) = bbox {
+                pairs.push(("bbox", b));
+            }
+            if let Some(l) = limit {
+                pairs.push(("limit", l.to_string()));
+            }
+            pairs.push(("cursor", cursor.to_string()));
+            let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            base.join(&format!("/projects/{name}/sites?{q}"))
+        },
+    )
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_sites_read",

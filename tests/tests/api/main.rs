@@ -23,4 +23,5 @@ mod projects;
 mod redis_sessions;
 mod security;
 mod sessions;
+mod site_pages;
 mod sites;

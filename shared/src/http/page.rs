@@ -1,0 +1,196 @@
+//! The paging parameters of a list, `limit` and `cursor`, and the cursor's encoding
+//! (docs/api-conventions.md#pages).
+//!
+//! A cursor is the URL-safe base64 (no padding) of twelve bytes: the project's internal id
+//! and the last listed site's internal id (big-endian `i32` each), then a 32-bit check of
+//! both. The check catches a cursor that was cut or edited by hand; it is not a seal
+//! (a cursor carries nothing secret: any site id it could name is only a place to resume).
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+
+use super::QueryMap;
+use crate::error::ApiError;
+
+/// Page size when `cursor` is given without `limit`.
+pub const DEFAULT_LIMIT: u32 = 100;
+/// Largest `limit`.
+pub const MAX_LIMIT: u32 = 1000;
+
+/// What a cursor says: where a list resumes, and whose list it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub project_id: i32,
+    pub after_id: i32,
+}
+
+/// A list's `limit` and `cursor`, checked for form (the cursor's project is checked by
+/// [`PageQuery::after`], once the project is known).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PageQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<Cursor>,
+}
+
+fn check(bytes: &[u8]) -> u32 {
+    // FNV-1a over a domain tag and the payload.
+    b"muistot.sites"
+        .iter()
+        .chain(bytes)
+        .fold(0x811c_9dc5_u32, |h, b| {
+            (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
+        })
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        let mut bytes = Vec::with_capacity(12);
+        bytes.extend_from_slice(&self.project_id.to_be_bytes());
+        bytes.extend_from_slice(&self.after_id.to_be_bytes());
+        let sum = check(&bytes);
+        bytes.extend_from_slice(&sum.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The cursor in `text`; `None` when it is not one this API wrote.
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text.trim()).ok()?;
+        let bytes: [u8; 12] = bytes.try_into().ok()?;
+        let word = |i: usize| [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]];
+        if u32::from_be_bytes(word(8)) != check(&bytes[..8]) {
+            return None;
+        }
+        Some(Self {
+            project_id: i32::from_be_bytes(word(0)),
+            after_id: i32::from_be_bytes(word(4)),
+        })
+    }
+}
+
+fn bad_cursor(msg: &str) -> ApiError {
+    ApiError::validation(&["query", "cursor"], msg, "value_error.cursor")
+}
+
+impl PageQuery {
+    /// `limit` (an integer 1..=1000) and `cursor` from the query: each a 422 at its name.
+    pub fn parse(query: &QueryMap) -> Result<Self, ApiError> {
+        let limit = match query.i64_opt("limit")? {
+            None => None,
+            Some(n) => Some(
+                u32::try_from(n)
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::validation(
+                            &["query", "limit"],
+                            format!("limit must be between 1 and {MAX_LIMIT}"),
+                            "value_error.number.not_in_range",
+                        )
+                    })?,
+            ),
+        };
+        let cursor = query
+            .get("cursor")
+            .map(|c| Cursor::decode(c).ok_or_else(|| bad_cursor("invalid cursor")))
+            .transpose()?;
+        Ok(Self { limit, cursor })
+    }
+
+    /// Whether the caller asked for pages (then the answer always has `next`).
+    pub fn paging(&self) -> bool {
+        self.limit.is_some() || self.cursor.is_some()
+    }
+
+    /// How many items a page holds: `None` (the whole list, capped by size) unless paging.
+    pub fn size(&self) -> Option<u32> {
+        self.paging().then(|| self.limit.unwrap_or(DEFAULT_LIMIT))
+    }
+
+    /// The site id the list resumes after; a cursor of another project's list is a 422.
+    pub fn after(&self, project_id: i32) -> Result<Option<i32>, ApiError> {
+        match self.cursor {
+            None => Ok(None),
+            Some(c) if c.project_id == project_id => Ok(Some(c.after_id)),
+            Some(_) => Err(bad_cursor("cursor of another project")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> QueryMap {
+        QueryMap(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn loc(e: ApiError) -> Vec<String> {
+        match e {
+            ApiError::Validation(v) => v[0].loc.clone(),
+            other => panic!("not a validation error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_cursor_round_trips_and_is_url_safe() {
+        for (p, a) in [(1, 2), (0, 0), (i32::MAX, i32::MIN), (-5, 7_000_000)] {
+            let c = Cursor {
+                project_id: p,
+                after_id: a,
+            };
+            let text = c.encode();
+            assert_eq!(text.len(), 16);
+            assert!(text
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'));
+            assert_eq!(Cursor::decode(&text), Some(c));
+        }
+    }
+
+    #[test]
+    fn an_edited_or_cut_cursor_is_refused() {
+        let text = Cursor {
+            project_id: 3,
+            after_id: 41,
+        }
+        .encode();
+        let mut chars: Vec<char> = text.chars().collect();
+        for i in 0..chars.len() {
+            let old = chars[i];
+            chars[i] = if old == 'A' { 'B' } else { 'A' };
+            let edited: String = chars.iter().collect();
+            assert_eq!(Cursor::decode(&edited), None, "{edited}");
+            chars[i] = old;
+        }
+        assert_eq!(Cursor::decode(&text[..12]), None);
+        assert_eq!(Cursor::decode(""), None);
+        assert_eq!(Cursor::decode("not base64!"), None);
+    }
+
+    #[test]
+    fn limit_and_cursor_are_checked() {
+        let q = PageQuery::parse(&query(&[])).unwrap();
+        assert!(!q.paging());
+        assert_eq!(q.size(), None);
+        let c = Cursor {
+            project_id: 9,
+            after_id: 4,
+        };
+        let q = PageQuery::parse(&query(&[("cursor", &c.encode())])).unwrap();
+        assert_eq!(q.size(), Some(DEFAULT_LIMIT));
+        assert_eq!(q.after(9).unwrap(), Some(4));
+        assert_eq!(loc(q.after(10).unwrap_err()), ["query", "cursor"]);
+        let q = PageQuery::parse(&query(&[("limit", "1000")])).unwrap();
+        assert_eq!(q.size(), Some(1000));
+        for bad in ["0", "1001", "-1", "x", "1.5"] {
+            let e = PageQuery::parse(&query(&[("limit", bad)])).unwrap_err();
+            assert_eq!(loc(e), ["query", "limit"], "{bad}");
+        }
+        let e = PageQuery::parse(&query(&[("cursor", "AAAA")])).unwrap_err();
+        assert_eq!(loc(e), ["query", "cursor"]);
+    }
+}

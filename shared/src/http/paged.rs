@@ -1,0 +1,229 @@
+//! The answer of a list read in pages: `{"items": [...], "next": …}` within the response
+//! size cap, with a `Link: <…>; rel="next"` header when there is a next page
+//! (docs/api-conventions.md#pages).
+
+use axum::{
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+use super::page::Cursor;
+use crate::error::ApiError;
+
+/// How the list was asked for, which decides the shape of the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Paged (`limit` or `cursor` given): `next` always, a cursor or null.
+    Paged,
+    /// The whole list (the original's shape `{"items"}`), unless it exceeds the cap: then
+    /// the first page that fits, with `next`.
+    Whole,
+    /// A list that cannot resume (the nearest search): `{"items"}`, cut to the cap.
+    Unresumable,
+}
+
+/// One page of a list: the items with their sort keys (the internal site ids), and
+/// whether the list goes on past them.
+pub struct Page<T> {
+    pub items: Vec<(i32, T)>,
+    pub more: bool,
+}
+
+/// The built answer: the JSON body and, when there is a next page, the `Link` URL.
+#[derive(Debug)]
+pub struct PagedReply {
+    body: Vec<u8>,
+    link: Option<String>,
+}
+
+impl PagedReply {
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// Builds the answer: as many items as fit in `cap` bytes (at least one), the cursor
+/// after the last one given when the list goes on, and `link(cursor)` for the header.
+pub fn build<T: Serialize>(
+    page: Page<T>,
+    shape: Shape,
+    cap: usize,
+    project_id: i32,
+    link: impl FnOnce(&str) -> String,
+) -> Result<PagedReply, ApiError> {
+    let mut keys = Vec::with_capacity(page.items.len());
+    let mut parts = Vec::with_capacity(page.items.len());
+    for (key, item) in page.items {
+        keys.push(key);
+        parts.push(
+            serde_json::to_vec(&item)
+                .map_err(|e| ApiError::internal(format!("list item as JSON: {e}")))?,
+        );
+    }
+    let cursor_at = |i: usize| {
+        Cursor {
+            project_id,
+            after_id: keys[i],
+        }
+        .encode()
+    };
+    const HEAD: &[u8] = b"{\"items\":[";
+    let next_len = |cursor: Option<usize>| match cursor {
+        Some(n) => ",\"next\":\"\"".len() + n,
+        None => ",\"next\":null".len(),
+    };
+    let items_len = |k: usize| parts[..k].iter().map(Vec::len).sum::<usize>() + k.saturating_sub(1);
+    let cursor_len = Cursor {
+        project_id,
+        after_id: 0,
+    }
+    .encode()
+    .len();
+    let whole_len = HEAD.len()
+        + items_len(parts.len())
+        + 2
+        + match (shape, page.more) {
+            (Shape::Paged, false) => next_len(None),
+            (Shape::Paged, true) => next_len(Some(cursor_len)),
+            _ => 0,
+        };
+    let (count, next) = if whole_len <= cap {
+        let next = (shape == Shape::Paged && page.more && !parts.is_empty())
+            .then(|| cursor_at(parts.len() - 1));
+        (parts.len(), next)
+    } else {
+        let tail = if shape == Shape::Unresumable {
+            0
+        } else {
+            next_len(Some(cursor_len))
+        };
+        let mut count = 1;
+        while count < parts.len() && HEAD.len() + items_len(count + 1) + 2 + tail <= cap {
+            count += 1;
+        }
+        let next = (shape != Shape::Unresumable && count > 0).then(|| cursor_at(count - 1));
+        (count.min(parts.len()), next)
+    };
+    let mut body = Vec::with_capacity(whole_len.min(cap) + 64);
+    body.extend_from_slice(HEAD);
+    for (i, part) in parts[..count].iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(part);
+    }
+    body.push(b']');
+    match (&next, shape) {
+        (Some(c), _) => {
+            body.extend_from_slice(b",\"next\":\"");
+            body.extend_from_slice(c.as_bytes());
+            body.push(b'"');
+        }
+        (None, Shape::Paged) => body.extend_from_slice(b",\"next\":null"),
+        (None, _) => {}
+    }
+    body.push(b'}');
+    Ok(PagedReply {
+        link: next.as_deref().map(link),
+        body,
+    })
+}
+
+impl IntoResponse for PagedReply {
+    fn into_response(self) -> Response {
+        let mut r = (StatusCode::OK, self.body).into_response();
+        let headers = r.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(v) = self
+            .link
+            .and_then(|url| HeaderValue::from_str(&format!("<{url}>; rel=\"next\"")).ok())
+        {
+            headers.insert(header::LINK, v);
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn page(n: i32, more: bool) -> Page<Value> {
+        Page {
+            items: (1..=n).map(|i| (i * 10, json!({"id": i}))).collect(),
+            more,
+        }
+    }
+
+    fn parsed(r: &PagedReply) -> Value {
+        serde_json::from_slice(r.body()).unwrap()
+    }
+
+    fn next_after(v: &Value) -> Option<i32> {
+        v["next"]
+            .as_str()
+            .map(|c| Cursor::decode(c).unwrap().after_id)
+    }
+
+    #[test]
+    fn the_whole_list_keeps_the_original_shape() {
+        let r = build(page(3, false), Shape::Whole, 1000, 1, |c| c.into()).unwrap();
+        assert_eq!(
+            parsed(&r),
+            json!({"items": [{"id": 1}, {"id": 2}, {"id": 3}]})
+        );
+        assert!(r.link.is_none());
+        let r = build(page(0, false), Shape::Whole, 1000, 1, |c| c.into()).unwrap();
+        assert_eq!(parsed(&r), json!({"items": []}));
+    }
+
+    #[test]
+    fn a_page_always_has_next() {
+        let r = build(page(2, false), Shape::Paged, 1000, 1, |c| c.into()).unwrap();
+        assert_eq!(
+            parsed(&r),
+            json!({"items": [{"id": 1}, {"id": 2}], "next": null})
+        );
+        let r = build(page(2, true), Shape::Paged, 1000, 7, |c| format!("u?{c}")).unwrap();
+        let v = parsed(&r);
+        assert_eq!(next_after(&v), Some(20));
+        assert_eq!(
+            Cursor::decode(v["next"].as_str().unwrap())
+                .unwrap()
+                .project_id,
+            7
+        );
+        assert_eq!(
+            r.link.unwrap(),
+            format!("u?{}", v["next"].as_str().unwrap())
+        );
+    }
+
+    #[test]
+    fn past_the_cap_the_first_page_that_fits() {
+        for cap in [1, 40, 60, 80, 100, 200] {
+            for shape in [Shape::Whole, Shape::Paged] {
+                let r = build(page(20, false), shape, cap, 1, |c| c.into()).unwrap();
+                let v = parsed(&r);
+                let n = v["items"].as_array().unwrap().len();
+                assert!(n >= 1);
+                assert!(r.body().len() <= cap || n == 1, "{cap} {}", r.body().len());
+                assert_eq!(next_after(&v), Some(n as i32 * 10), "{cap}");
+                // The largest page that fits: one more item would not.
+                let more = build(page(n as i32 + 1, true), Shape::Paged, usize::MAX, 1, |c| {
+                    c.into()
+                })
+                .unwrap();
+                assert!(more.body().len() > cap, "{cap}");
+            }
+        }
+        let r = build(page(20, false), Shape::Unresumable, 60, 1, |c| c.into()).unwrap();
+        let v = parsed(&r);
+        assert!(v.get("next").is_none() && r.body().len() <= 60);
+    }
+}
