@@ -308,6 +308,15 @@ mod tests {
         assert_eq!(c.mail, MailConfig::Outbox("outbox".into()));
         assert!(!c.auto_publish);
         assert_eq!(c.default_language, "fi");
+        assert_eq!(c.max_response_bytes, 5_000_000);
+    }
+
+    #[test]
+    fn the_response_size_cap_is_configurable() {
+        let c = cfg(&[("MUISTOT_MAX_RESPONSE_BYTES", "2000")]).unwrap();
+        assert_eq!(c.max_response_bytes, 2000);
+        let e = cfg(&[("MUISTOT_MAX_RESPONSE_BYTES", "5MB")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_MAX_RESPONSE_BYTES");
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub fn build<T: Serialize>(
             (Shape::Paged, true) => next_len(Some(cursor_len)),
             _ => 0,
         };
-    let (count, next) = if whole_len <= cap {
+    let (count, next) = if whole_len <= cap || parts.is_empty() {
         let next = (shape == Shape::Paged && page.more && !parts.is_empty())
             .then(|| cursor_at(parts.len() - 1));
         (parts.len(), next)
@@ -102,8 +102,10 @@ pub fn build<T: Serialize>(
         while count < parts.len() && HEAD.len() + items_len(count + 1) + 2 + tail <= cap {
             count += 1;
         }
-        let next = (shape != Shape::Unresumable && count > 0).then(|| cursor_at(count - 1));
-        (count.min(parts.len()), next)
+        // Only a single item larger than the cap can be the whole rest of the list here.
+        let goes_on = count < parts.len() || page.more;
+        let next = (shape != Shape::Unresumable && goes_on).then(|| cursor_at(count - 1));
+        (count, next)
     };
     let mut body = Vec::with_capacity(whole_len.min(cap) + 64);
     body.extend_from_slice(HEAD);
@@ -222,6 +224,17 @@ mod tests {
                 assert!(more.body().len() > cap, "{cap}");
             }
         }
+        // Nothing to cut, or one item larger than the cap: no next page to name.
+        for shape in [Shape::Whole, Shape::Paged, Shape::Unresumable] {
+            let r = build(page(0, false), shape, 0, 1, |c| c.into()).unwrap();
+            assert_eq!(parsed(&r)["items"], json!([]));
+            let r = build(page(1, false), shape, 5, 1, |c| c.into()).unwrap();
+            let v = parsed(&r);
+            assert_eq!(v["items"], json!([{"id": 1}]));
+            assert!(v.get("next").is_none_or(Value::is_null) && r.link.is_none());
+        }
+        let r = build(page(1, true), Shape::Paged, 5, 1, |c| c.into()).unwrap();
+        assert_eq!(next_after(&parsed(&r)), Some(10));
         let r = build(page(20, false), Shape::Unresumable, 60, 1, |c| c.into()).unwrap();
         let v = parsed(&r);
         assert!(v.get("next").is_none() && r.body().len() <= 60);
