@@ -43,8 +43,38 @@ impl PagedReply {
     }
 }
 
-/// Builds the answer: as many items as fit in `cap` bytes (at least one), the cursor
-/// after the last one given when the list goes on, and `link(cursor)` for the header.
+/// A list's items serialised as they are read, so that a reader can stop once the cap is
+/// passed.
+#[derive(Default)]
+pub struct Collected {
+    keys: Vec<i32>,
+    parts: Vec<Vec<u8>>,
+    /// The bytes of the items so far with their separating commas.
+    bytes: usize,
+}
+
+impl Collected {
+    pub fn push<T: Serialize>(&mut self, key: i32, item: &T) -> Result<(), ApiError> {
+        let part = serde_json::to_vec(item)
+            .map_err(|e| ApiError::internal(format!("list item as JSON: {e}")))?;
+        self.bytes += part.len() + usize::from(!self.parts.is_empty());
+        self.keys.push(key);
+        self.parts.push(part);
+        Ok(())
+    }
+
+    /// Whether the items so far alone are more than `cap` bytes.
+    pub fn exceeds(&self, cap: usize) -> bool {
+        self.bytes > cap
+    }
+
+    /// The sort key of the last item.
+    pub fn last_key(&self) -> Option<i32> {
+        self.keys.last().copied()
+    }
+}
+
+/// Builds the answer of `page` (see [`finish`]).
 pub fn build<T: Serialize>(
     page: Page<T>,
     shape: Shape,
@@ -52,15 +82,25 @@ pub fn build<T: Serialize>(
     project_id: i32,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
-    let mut keys = Vec::with_capacity(page.items.len());
-    let mut parts = Vec::with_capacity(page.items.len());
-    for (key, item) in page.items {
-        keys.push(key);
-        parts.push(
-            serde_json::to_vec(&item)
-                .map_err(|e| ApiError::internal(format!("list item as JSON: {e}")))?,
-        );
+    let mut collected = Collected::default();
+    for (key, item) in &page.items {
+        collected.push(*key, item)?;
     }
+    finish(collected, page.more, shape, cap, project_id, link)
+}
+
+/// Builds the answer: as many of the items as fit in `cap` bytes (at least one), the
+/// cursor after the last one given when the list goes on (`more`: past these items), and
+/// `link(cursor)` for the header.
+pub fn finish(
+    collected: Collected,
+    more: bool,
+    shape: Shape,
+    cap: usize,
+    project_id: i32,
+    link: impl FnOnce(&str) -> String,
+) -> Result<PagedReply, ApiError> {
+    let Collected { keys, parts, bytes } = collected;
     let cursor_at = |i: usize| {
         Cursor {
             project_id,
@@ -69,11 +109,11 @@ pub fn build<T: Serialize>(
         .encode()
     };
     const HEAD: &[u8] = b"{\"items\":[";
+    const CLOSE: usize = 2;
     let next_len = |cursor: Option<usize>| match cursor {
         Some(n) => ",\"next\":\"\"".len() + n,
         None => ",\"next\":null".len(),
     };
-    let items_len = |k: usize| parts[..k].iter().map(Vec::len).sum::<usize>() + k.saturating_sub(1);
     let cursor_len = Cursor {
         project_id,
         after_id: 0,
@@ -81,15 +121,15 @@ pub fn build<T: Serialize>(
     .encode()
     .len();
     let whole_len = HEAD.len()
-        + items_len(parts.len())
-        + 2
-        + match (shape, page.more) {
+        + bytes
+        + CLOSE
+        + match (shape, more) {
             (Shape::Paged, false) => next_len(None),
             (Shape::Paged, true) => next_len(Some(cursor_len)),
             _ => 0,
         };
     let (count, next) = if whole_len <= cap || parts.is_empty() {
-        let next = (shape == Shape::Paged && page.more && !parts.is_empty())
+        let next = (shape == Shape::Paged && more && !parts.is_empty())
             .then(|| cursor_at(parts.len() - 1));
         (parts.len(), next)
     } else {
@@ -98,12 +138,15 @@ pub fn build<T: Serialize>(
         } else {
             next_len(Some(cursor_len))
         };
+        // The longest prefix that fits, at least one item.
         let mut count = 1;
-        while count < parts.len() && HEAD.len() + items_len(count + 1) + 2 + tail <= cap {
+        let mut used = HEAD.len() + parts[0].len() + CLOSE + tail;
+        while count < parts.len() && used + 1 + parts[count].len() <= cap {
+            used += 1 + parts[count].len();
             count += 1;
         }
         // Only a single item larger than the cap can be the whole rest of the list here.
-        let goes_on = count < parts.len() || page.more;
+        let goes_on = count < parts.len() || more;
         let next = (shape != Shape::Unresumable && goes_on).then(|| cursor_at(count - 1));
         (count, next)
     };

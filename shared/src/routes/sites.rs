@@ -15,7 +15,7 @@ use crate::{
     http::{
         bbox::parse_bbox,
         page::PageQuery,
-        paged::{self, Page, PagedReply, Shape},
+        paged::{self, Collected, Page, PagedReply, Shape},
         ApiJson, AuthUser, BaseUrl, MaybeUser, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
@@ -86,6 +86,10 @@ fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
         _ => None,
     })
 }
+
+/// Rows per statement when the whole list is read: the reading stops at the first chunk
+/// that passes the response size cap.
+const WHOLE_LIST_CHUNK: u32 = 2000;
 
 /// The mode of the site list besides the plain list: a bounding box (its raw text and
 /// rectangles) or the nearest search. `bbox` with any of `lat`/`lon`/`n`, and the nearest
@@ -162,26 +166,9 @@ async fn list(
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
-    let after = page_query.after(project.id)?;
-    let take = page_query.size();
-    let shape = if page_query.paging() {
-        Shape::Paged
-    } else {
-        Shape::Whole
-    };
-    let (page, shape, bbox) = match mode {
-        Mode::All => {
-            let p = site_pages::list_after(&mut conn, &project, viewer, &lang, after, take).await?;
-            (p, shape, None)
-        }
-        Mode::Box(raw, rects) => {
-            let loc =
-                nearest::Localisation::for_project(&mut conn, state.languages(), &project, lang)
-                    .await?;
-            let p = site_pages::in_boxes(&mut conn, &project, viewer, &loc, &rects, after, take)
-                .await?;
-            (p, shape, Some(raw))
-        }
+    let mut after = page_query.after(project.id)?;
+    let cap = state.config().max_response_bytes;
+    let (rects, bbox) = match mode {
         Mode::Nearest(_, _, n) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
         Mode::Nearest(lat, lon, n) => {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
@@ -192,35 +179,62 @@ async fn list(
             let density = state.site_density();
             let items = nearest::nearest(&mut conn, &project, viewer, near, &loc, density).await?;
             let items = items.into_iter().map(|s| (0, s)).collect();
-            (
-                site_pages::SitePage { items, more: false },
-                Shape::Unresumable,
-                None,
-            )
+            let page = Page { items, more: false };
+            return paged::build(page, Shape::Unresumable, cap, project.id, |c| c.into());
         }
+        Mode::All => (None, None),
+        Mode::Box(raw, rects) => (Some(rects), Some(raw)),
+    };
+    let loc = match rects {
+        Some(_) => Some(
+            nearest::Localisation::for_project(
+                &mut conn,
+                state.languages(),
+                &project,
+                lang.clone(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    // A page, or the whole list read in chunks until it ends or passes the cap.
+    let (shape, take) = match page_query.size() {
+        Some(n) => (Shape::Paged, n),
+        None => (Shape::Whole, WHOLE_LIST_CHUNK),
+    };
+    let mut collected = Collected::default();
+    let more = loop {
+        let page = match (&rects, &loc) {
+            (Some(rects), Some(loc)) => {
+                site_pages::in_boxes(&mut conn, &project, viewer, loc, rects, after, Some(take))
+                    .await?
+            }
+            _ => {
+                site_pages::list_after(&mut conn, &project, viewer, &lang, after, Some(take))
+                    .await?
+            }
+        };
+        for (key, site) in &page.items {
+            collected.push(*key, site)?;
+        }
+        if shape == Shape::Paged || !page.more || collected.exceeds(cap) {
+            break page.more;
+        }
+        after = collected.last_key();
     };
     let limit = page_query.limit;
-    paged::build(
-        Page {
-            items: page.items,
-            more: page.more,
-        },
-        shape,
-        state.config().max_response_bytes,
-        project.id,
-        |cursor| {
-            let mut pairs: Vec<(&str, String)> = Vec::new();
-            if let Some(b) = bbox {
-                pairs.push(("bbox", b));
-            }
-            if let Some(l) = limit {
-                pairs.push(("limit", l.to_string()));
-            }
-            pairs.push(("cursor", cursor.to_string()));
-            let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-            base.join(&format!("/projects/{name}/sites?{q}"))
-        },
-    )
+    paged::finish(collected, more, shape, cap, project.id, |cursor| {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(b) = bbox {
+            pairs.push(("bbox", b));
+        }
+        if let Some(l) = limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs.push(("cursor", cursor.to_string()));
+        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        base.join(&format!("/projects/{name}/sites?{q}"))
+    })
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_sites_read",

@@ -346,3 +346,52 @@ async fn bbox_reads_the_spatial_index() {
         );
     }
 }
+
+/// The whole list is read in chunks of 2,000 rows (`WHOLE_LIST_CHUNK` in
+/// routes/sites.rs): past a chunk, every site once and in order, under the cap and past it.
+#[tokio::test]
+async fn the_whole_list_is_read_in_chunks() {
+    let app = TestApp::spawn_with(vec![("MUISTOT_MAX_RESPONSE_BYTES", "200000".into())]).await;
+    let big = TestApp::spawn().await;
+    let p = published_project(&app, &[]).await;
+    let prefix = unique("many");
+    let mut c = app.db().await;
+    c.exec_drop(
+        "INSERT INTO sites (project_id, name, published, location)
+         SELECT p.id, CONCAT(?, '-', LPAD(seq, 4, '0')), 1, POINT(25, 60 + seq / 10000)
+         FROM seq_1_to_4500 JOIN projects p ON p.name = ? ORDER BY seq",
+        (&prefix, &p),
+    )
+    .await
+    .unwrap();
+    c.exec_drop(
+        "INSERT INTO site_information (site_id, lang_id, name)
+         SELECT s.id, l.id, s.name FROM sites s JOIN projects p ON p.id = s.project_id
+         JOIN languages l ON l.lang = 'fi' WHERE p.name = ?",
+        (&p,),
+    )
+    .await
+    .unwrap();
+    let expected: Vec<String> = (1..=4500).map(|i| format!("{prefix}-{i:04}")).collect();
+    for first in [sites_path(&p), bbox_path(&p, "24,59,26,61")] {
+        // Under the default cap: the original shape, all of them.
+        let r = big.get(&first, None).await;
+        r.assert_status(200);
+        assert!(r.json().get("next").is_none());
+        assert_eq!(names(&r), expected);
+        // Past a small cap: pages that add up to all of them.
+        let mut seen = Vec::new();
+        let mut path = first.clone();
+        loop {
+            let r = app.get(&path, None).await;
+            r.assert_status(200);
+            assert!(r.text.len() <= 200_000);
+            seen.extend(names(&r));
+            match next_link(&r) {
+                Some(l) => path = l,
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected);
+    }
+}
