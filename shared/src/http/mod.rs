@@ -13,6 +13,7 @@ pub mod paged;
 pub mod path;
 pub mod reply;
 pub mod session;
+pub mod site_list;
 
 pub use auth::{AuthUser, MaybeUser};
 pub use extract::{ApiJson, ApiPath, QueryMap};

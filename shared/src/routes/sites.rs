@@ -13,15 +13,15 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope},
     http::{
-        bbox::parse_bbox,
         page::PageQuery,
         paged::{self, Collected, Page, PagedReply, Shape},
+        site_list::SiteListMode,
         ApiJson, AuthUser, BaseUrl, MaybeUser, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         info::{invalid, InfoIn},
         memory::MemoryAll,
-        site::{coordinate, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
+        site::{ModifiedSiteIn, NewSiteIn, Site, SiteAll},
     },
     repos::{self, images::Uploads, memories, nearest, projects, site_pages, sites},
     state::AppState,
@@ -54,81 +54,9 @@ pub struct SiteList {
     next: Option<String>,
 }
 
-/// `lat`/`lon`/`n` of the site list: each is checked when given (422), ranges included;
-/// nearest mode needs all three (docs/compatibility.md#nearest-n-coordinates-are-range-checked).
-fn nearest_query(query: &QueryMap) -> ApiResult<Option<(f64, f64, i64)>> {
-    let coord = |name: &str, min: f64, max: f64| -> ApiResult<Option<f64>> {
-        query
-            .get(name)
-            .map(|v| {
-                coordinate(&["query", name], &serde_json::Value::from(v), min, max)
-                    .map_err(|e| ApiError::Validation(vec![e]))
-            })
-            .transpose()
-    };
-    let lat = coord("lat", -90.0, 90.0);
-    let lon = coord("lon", -180.0, 180.0);
-    let n = query.i64_opt("n");
-    let mut errors = Vec::new();
-    for e in [lat.as_ref().err(), lon.as_ref().err(), n.as_ref().err()]
-        .into_iter()
-        .flatten()
-    {
-        if let ApiError::Validation(v) = e {
-            errors.extend(v.iter().cloned());
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    Ok(match (lat?, lon?, n?) {
-        (Some(lat), Some(lon), Some(n)) => Some((lat, lon, n)),
-        _ => None,
-    })
-}
-
 /// Rows per statement when the whole list is read: the reading stops at the first chunk
 /// that passes the response size cap.
 const WHOLE_LIST_CHUNK: u32 = 2000;
-
-/// The mode of the site list besides the plain list: a bounding box (its raw text and
-/// rectangles) or the nearest search. `bbox` with any of `lat`/`lon`/`n`, and the nearest
-/// search with `limit` or `cursor`, are 422s (docs/api-conventions.md#bounding-boxes).
-enum Mode {
-    All,
-    Box(String, Vec<crate::geo::Rect>),
-    Nearest(f64, f64, i64),
-}
-
-fn list_mode(query: &QueryMap, page: &PageQuery) -> ApiResult<Mode> {
-    let near = nearest_query(query)?;
-    if let Some(raw) = query.get("bbox") {
-        let rects = parse_bbox(raw)?;
-        if ["lat", "lon", "n"].iter().any(|k| query.get(k).is_some()) {
-            return Err(ApiError::validation(
-                &["query", "bbox"],
-                "bbox cannot be combined with lat, lon or n",
-                "value_error.bbox",
-            ));
-        }
-        return Ok(Mode::Box(raw.to_string(), rects));
-    }
-    match near {
-        None => Ok(Mode::All),
-        Some((lat, lon, n)) => {
-            for name in ["limit", "cursor"] {
-                if query.get(name).is_some() && page.paging() {
-                    return Err(ApiError::validation(
-                        &["query", name],
-                        "the nearest search (lat, lon, n) is not paged",
-                        "value_error",
-                    ));
-                }
-            }
-            Ok(Mode::Nearest(lat, lon, n))
-        }
-    }
-}
 
 #[utoipa::path(get, path = "/projects/{project}/sites", tag = "sites", operation_id = "sites_sites_list",
     summary = "Sites of a project: all, within a bounding box, or the n nearest to lat/lon",
@@ -161,7 +89,7 @@ async fn list(
     base: BaseUrl,
 ) -> ApiResult<PagedReply> {
     let page_query = PageQuery::parse(&query)?;
-    let mode = list_mode(&query, &page_query)?;
+    let mode = SiteListMode::parse(&query, &page_query)?;
     let lang = lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
@@ -169,8 +97,10 @@ async fn list(
     let mut after = page_query.after(project.id)?;
     let cap = state.config().max_response_bytes;
     let (rects, bbox) = match mode {
-        Mode::Nearest(_, _, n) if n < 0 => return Err(ApiError::BadRequest("negative n".into())),
-        Mode::Nearest(lat, lon, n) => {
+        SiteListMode::Nearest(_, _, n) if n < 0 => {
+            return Err(ApiError::BadRequest("negative n".into()))
+        }
+        SiteListMode::Nearest(lat, lon, n) => {
             let n = u32::try_from(n).unwrap_or(u32::MAX);
             let loc =
                 nearest::Localisation::for_project(&mut conn, state.languages(), &project, lang)
@@ -182,8 +112,8 @@ async fn list(
             let page = Page { items, more: false };
             return paged::build(page, Shape::Unresumable, cap, project.id, |c| c.into());
         }
-        Mode::All => (None, None),
-        Mode::Box(raw, rects) => (Some(rects), Some(raw)),
+        SiteListMode::All => (None, None),
+        SiteListMode::Box(raw, rects) => (Some(rects), Some(raw)),
     };
     let loc = match rects {
         Some(_) => Some(
