@@ -297,6 +297,16 @@ async fn past_the_size_cap_the_whole_list_is_a_first_page() {
         }
         assert_eq!(seen, all);
     }
+    // The nearest search cannot resume: the nearest sites that fit, without `next`.
+    let r = app
+        .get(&format!("{}?lat=60&lon=25&n=40", sites_path(&p)), None)
+        .await;
+    r.assert_status(200);
+    assert!(r.text.len() <= cap);
+    let got = names(&r);
+    assert!(!got.is_empty() && got.len() < all.len(), "{}", got.len());
+    assert_eq!(got, all[..got.len()]);
+    assert!(r.json().get("next").is_none() && r.header("link").is_none());
     // A list under the cap keeps the original shape.
     let small = published_project(&app, &[]).await;
     site(&app, &small, true, None).await;
