@@ -444,3 +444,66 @@ async fn a_site_cannot_be_named_clusters() {
         .await;
     r.assert_status(201);
 }
+
+/// A site named `clusters` made before the route (by the original server) is shadowed at
+/// that exact path (the route answers: 422 for a read, 405 for a write); in another case
+/// its path still reaches it, as site names are compared case-insensitively
+/// (docs/compatibility.md#a-site-cannot-be-named-clusters).
+#[tokio::test]
+async fn an_existing_site_named_clusters_is_reached_in_another_case() {
+    let app = auto_publish_app().await;
+    let (admin, _, token) = app.user("cly").await;
+    let p = published_project(&app, &[admin]).await;
+    let mut c = app.db().await;
+    // Site names are unique across projects: a leftover from another run goes first.
+    c.query_drop("DELETE FROM sites WHERE name = 'clusters'")
+        .await
+        .unwrap();
+    c.exec_drop(
+        "INSERT INTO sites (project_id, name, published, creator_id, location)
+         SELECT id, 'clusters', 1, ?, POINT(24.9, 60.1) FROM projects WHERE name = ?",
+        (admin, &p),
+    )
+    .await
+    .unwrap();
+    c.exec_drop(
+        "INSERT INTO site_information (site_id, lang_id, name)
+         SELECT s.id, l.id, 'Vanha' FROM sites s, languages l WHERE s.name = 'clusters' AND l.lang = 'fi'",
+        (),
+    )
+    .await
+    .unwrap();
+    let r = app
+        .get(&format!("/projects/{p}/sites/clusters"), None)
+        .await;
+    r.assert_status(422);
+    let r = app
+        .get(&format!("/projects/{p}/sites/Clusters"), None)
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.json()["id"], json!("clusters"));
+    // Writes at the exact path meet the route's GET only; another case reaches the site.
+    for path in ["clusters", "Clusters"] {
+        let r = app
+            .send(
+                Method::PATCH,
+                &format!("/projects/{p}/sites/{path}"),
+                Some(&token),
+                Some(json!({"location": {"lat": 61.0, "lon": 25.0}})),
+            )
+            .await;
+        r.assert_status(if path == "clusters" { 405 } else { 204 });
+    }
+    let r = app
+        .send(
+            Method::DELETE,
+            &format!("/projects/{p}/sites/CLUSTERS"),
+            Some(&token),
+            None,
+        )
+        .await;
+    r.assert_status(204);
+    c.query_drop("DELETE FROM sites WHERE name = 'clusters'")
+        .await
+        .unwrap();
+}
