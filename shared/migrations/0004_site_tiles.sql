@@ -28,17 +28,32 @@ BEGIN
     RETURN k;
 END
 -- @@
-ALTER TABLE sites ADD COLUMN IF NOT EXISTS tile BIGINT UNSIGNED NULL
+-- The key, and copies of the coordinates (`location_lon` = ST_X, `location_lat` = ST_Y),
+-- so that the index below covers a cluster query: it never reads the rows.
+ALTER TABLE sites
+    ADD COLUMN IF NOT EXISTS tile BIGINT UNSIGNED NULL,
+    ADD COLUMN IF NOT EXISTS location_lon DOUBLE NULL,
+    ADD COLUMN IF NOT EXISTS location_lat DOUBLE NULL
 -- @@
-CREATE INDEX IF NOT EXISTS idx_sites_tile ON sites (project_id, tile)
+-- Also serves the project foreign key (InnoDB then drops the index it made for it).
+CREATE INDEX IF NOT EXISTS idx_sites_tile
+    ON sites (project_id, tile, published, creator_id, location_lon, location_lat)
 -- @@
 CREATE OR REPLACE TRIGGER trg_sites_tile_insert BEFORE INSERT ON sites FOR EACH ROW
-    SET NEW.tile = site_tile(ST_X(NEW.location), ST_Y(NEW.location))
+BEGIN
+    SET NEW.location_lon = ST_X(NEW.location);
+    SET NEW.location_lat = ST_Y(NEW.location);
+    SET NEW.tile = site_tile(NEW.location_lon, NEW.location_lat);
+END
 -- @@
 CREATE OR REPLACE TRIGGER trg_sites_tile_update BEFORE UPDATE ON sites FOR EACH ROW
-    SET NEW.tile = site_tile(ST_X(NEW.location), ST_Y(NEW.location))
+BEGIN
+    SET NEW.location_lon = ST_X(NEW.location);
+    SET NEW.location_lat = ST_Y(NEW.location);
+    SET NEW.tile = site_tile(NEW.location_lon, NEW.location_lat);
+END
 -- @@
--- Rows from before the triggers. `modified_at` is assigned itself so that its
--- ON UPDATE CURRENT_TIMESTAMP leaves it alone.
+-- Rows from before the triggers (the update trigger computes the columns). `modified_at`
+-- is assigned itself so that its ON UPDATE CURRENT_TIMESTAMP leaves it alone.
 UPDATE sites SET tile = site_tile(ST_X(location), ST_Y(location)), modified_at = modified_at
-    WHERE tile IS NULL
+    WHERE tile IS NULL OR location_lon IS NULL OR location_lat IS NULL

@@ -9,26 +9,30 @@ use crate::error::ApiError;
 use crate::geo::{covering_ranges, BBox, CELL_ZOOM_OFFSET, TILE_ZOOM};
 use crate::models::site::Cluster;
 
-/// Before the key ranges: the grouping shift, then the project.
-const HEAD: &str = "SELECT s.tile >> ? AS cell, COUNT(*),
-        AVG(ST_Y(s.location)), AVG(ST_X(s.location)),
-        MIN(ST_X(s.location)), MIN(ST_Y(s.location)),
-        MAX(ST_X(s.location)), MAX(ST_Y(s.location)),
-        MIN(s.name)
+/// Before the key ranges: the grouping shift, then the project. The grouping reads
+/// `idx_sites_tile` only (it holds the key, the visibility columns, the coordinate copies
+/// and the primary key); the outer join reads the name of single-site cells.
+const HEAD: &str = "SELECT g.cell, g.n, g.lat, g.lon, g.w, g.s, g.e, g.nn, one.name FROM (
+    SELECT s.tile >> ? AS cell, COUNT(*) AS n,
+        AVG(s.location_lat) AS lat, AVG(s.location_lon) AS lon,
+        MIN(s.location_lon) AS w, MIN(s.location_lat) AS s,
+        MAX(s.location_lon) AS e, MAX(s.location_lat) AS nn,
+        MIN(s.id) AS id
     FROM sites s FORCE INDEX (idx_sites_tile)
     WHERE s.project_id = ? AND (";
 
 /// One key range; joined by `OR`.
 const RANGE: &str = "s.tile BETWEEN ? AND ?";
 
-/// After the key ranges: visibility (admin, user, user), the latitudes, and the two
-/// longitude spans (the same one twice unless the box crosses ±180°).
+/// After the key ranges: visibility (admin, user), the latitudes, and the two longitude
+/// spans (the same one twice unless the box crosses ±180°).
 const TAIL: &str = ")
       AND (? OR s.published = 1 OR s.creator_id = ?)
-      AND ST_Y(s.location) BETWEEN ? AND ?
-      AND (ST_X(s.location) BETWEEN ? AND ? OR ST_X(s.location) BETWEEN ? AND ?)
-    GROUP BY cell
-    ORDER BY cell";
+      AND s.location_lat BETWEEN ? AND ?
+      AND (s.location_lon BETWEEN ? AND ? OR s.location_lon BETWEEN ? AND ?)
+    GROUP BY cell) g
+    LEFT JOIN sites one ON one.id = g.id AND g.n = 1
+    ORDER BY g.cell";
 
 /// The statement for `n` key ranges: fixed text, every value bound.
 fn statement(n: usize) -> String {
@@ -80,7 +84,7 @@ pub async fn clusters(
     rows.into_iter()
         .map(|mut r| {
             let count: i64 = col(&mut r, 1)?;
-            let name: String = col(&mut r, 8)?;
+            let name: Option<String> = col(&mut r, 8)?;
             Ok(Cluster {
                 lat: col(&mut r, 2)?,
                 lon: col(&mut r, 3)?,
@@ -91,7 +95,7 @@ pub async fn clusters(
                     col(&mut r, 6)?,
                     col(&mut r, 7)?,
                 ],
-                id: (count == 1).then_some(name),
+                id: name.filter(|_| count == 1),
             })
         })
         .collect()

@@ -57,6 +57,9 @@ struct Expected {
     names: Vec<String>,
 }
 
+/// Whether a viewer sees a row.
+type Visible = dyn Fn(&Row) -> bool;
+
 struct Row {
     name: String,
     lon: f64,
@@ -218,15 +221,19 @@ async fn clusters_match_a_brute_force_grouping() {
     c.exec_drop(sql, params).await.unwrap();
 
     // The triggers keyed every row as the Rust maths does.
-    let keys: Vec<(String, Option<u64>)> = c
-        .exec("SELECT name, tile FROM sites WHERE project_id = ?", (pid,))
+    let keys: Vec<(String, Option<u64>, Option<f64>, Option<f64>)> = c
+        .exec(
+            "SELECT name, tile, location_lon, location_lat FROM sites WHERE project_id = ?",
+            (pid,),
+        )
         .await
         .unwrap();
     let by_name: HashMap<&str, &Row> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
     assert_eq!(keys.len(), rows.len());
-    for (name, tile) in &keys {
+    for (name, tile, lon, lat) in &keys {
         let r = by_name[name.as_str()];
         assert_eq!(*tile, Some(muistot::geo::tile_key(r.lon, r.lat)), "{name}");
+        assert_eq!((*lon, *lat), (Some(r.lon), Some(r.lat)), "{name}");
     }
 
     let mut boxes: Vec<([f64; 4], u32)> = vec![
@@ -247,7 +254,7 @@ async fn clusters_match_a_brute_force_grouping() {
         let zoom = (rng.next() * 23.0) as u32;
         boxes.push(([a, s.min(n), b, s.max(n)], zoom.min(22)));
     }
-    let viewers: [(&str, Option<&str>, Box<dyn Fn(&Row) -> bool>); 4] = [
+    let viewers: [(&str, Option<&str>, Box<Visible>); 4] = [
         ("anonymous", None, Box::new(|r: &Row| r.published)),
         (
             "creator",
@@ -357,8 +364,22 @@ async fn plain_sql_rows_are_keyed_by_the_triggers() {
     )
     .await
     .unwrap();
-    let tile: Option<u64> = scalar(&app, "SELECT tile FROM sites WHERE name = ?", (&name,)).await;
-    assert_eq!(tile, Some(muistot::geo::tile_key(-179.5, -45.25)));
+    let keyed: (Option<u64>, Option<f64>, Option<f64>) = c
+        .exec_first(
+            "SELECT tile, location_lon, location_lat FROM sites WHERE name = ?",
+            (&name,),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        keyed,
+        (
+            Some(muistot::geo::tile_key(-179.5, -45.25)),
+            Some(-179.5),
+            Some(-45.25)
+        )
+    );
     let r = app
         .get(&clusters_path(&p, [179.0, -46.0, -179.0, -45.0], 12), None)
         .await;

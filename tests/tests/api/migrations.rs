@@ -205,7 +205,7 @@ async fn site_tiles_are_backfilled_on_a_database_of_the_original_server() {
          DROP TRIGGER trg_sites_tile_update;
          DROP FUNCTION site_tile;
          ALTER TABLE sites ADD INDEX fk_sites_project (project_id), DROP INDEX idx_sites_tile,
-             DROP COLUMN tile;",
+             DROP COLUMN tile, DROP COLUMN location_lon, DROP COLUMN location_lat;",
     )
     .await
     .unwrap();
@@ -219,12 +219,16 @@ async fn site_tiles_are_backfilled_on_a_database_of_the_original_server() {
 
     db::migrate(&pool).await.unwrap();
     assert_eq!(counts(&mut conn).await, before);
-    let (tile, modified): (Option<u64>, String) = conn
-        .query_first("SELECT tile, CAST(modified_at AS CHAR) FROM sites WHERE name = 'kept-site'")
+    let (tile, lon, lat, modified): (Option<u64>, Option<f64>, Option<f64>, String) = conn
+        .query_first(
+            "SELECT tile, location_lon, location_lat, CAST(modified_at AS CHAR)
+             FROM sites WHERE name = 'kept-site'",
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!(tile, Some(muistot::geo::tile_key(24.9, 60.1)));
+    assert_eq!((lon, lat), (Some(24.9), Some(60.1)));
     assert_eq!(modified, "2022-03-04 05:06:07");
     // The original server's insert, as it writes it.
     conn.query_drop(
