@@ -203,6 +203,23 @@ impl BBox {
         in_lon && self.south <= lat && lat <= self.north
     }
 
+    /// How many cells of map zoom `zoom` (tiles of `zoom + 2`) the box spans: columns
+    /// times rows, whether occupied or not.
+    pub fn cells(&self, zoom: u32) -> u64 {
+        let shift = TILE_ZOOM.saturating_sub(zoom + CELL_ZOOM_OFFSET);
+        let columns: u64 = self
+            .rects()
+            .iter()
+            .map(|r| {
+                u64::from((tile_xy(r[2], 0.0).0 >> shift) - (tile_xy(r[0], 0.0).0 >> shift)) + 1
+            })
+            .sum();
+        let rows = u64::from(
+            (tile_xy(0.0, self.south).1 >> shift) - (tile_xy(0.0, self.north).1 >> shift),
+        ) + 1;
+        columns * rows
+    }
+
     /// The box as one or two lon/lat rectangles (split at ±180°).
     pub fn rects(&self) -> Vec<Rect> {
         if self.crosses_antimeridian() {
@@ -215,6 +232,11 @@ impl BBox {
         }
     }
 }
+
+/// Most cells a cluster box may span at its zoom (e.g. 128 × 64, a map of 8192 × 4096
+/// pixels): bounds the answer's size well under what Lambda can deliver
+/// (docs/api-conventions.md#clusters).
+pub const MAX_CLUSTER_CELLS: u64 = 8192;
 
 /// Most key ranges [`covering_ranges`] answers (before merging neighbours).
 pub const MAX_COVERING_TILES: usize = 16;
@@ -442,6 +464,35 @@ mod tests {
             north: 90.0,
         };
         assert_eq!(covering_ranges(&world), vec![(0, (1u64 << 48) - 1)]);
+    }
+
+    #[test]
+    fn boxes_count_their_cells() {
+        let world = BBox {
+            west: -180.0,
+            south: -90.0,
+            east: 180.0,
+            north: 90.0,
+        };
+        assert_eq!(world.cells(0), 16);
+        assert_eq!(world.cells(4), 64 * 64);
+        assert!(world.cells(4) <= MAX_CLUSTER_CELLS && world.cells(5) > MAX_CLUSTER_CELLS);
+        // Across ±180°: the columns of both sides, edges included (90° starts column 3,
+        // -90° column 1 of 4).
+        let pacific = BBox {
+            west: 90.0,
+            south: -1.0,
+            east: -90.0,
+            north: 1.0,
+        };
+        assert_eq!(pacific.cells(0), (1 + 2) * 2);
+        let point = BBox {
+            west: 24.9,
+            south: 60.1,
+            east: 24.9,
+            north: 60.1,
+        };
+        assert_eq!(point.cells(MAX_CLUSTER_ZOOM), 1);
     }
 
     #[test]

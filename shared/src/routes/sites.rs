@@ -3,7 +3,7 @@
 use axum::{extract::State, Json, Router};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::geo::{BBox, MAX_CLUSTER_ZOOM};
+use crate::geo::{BBox, MAX_CLUSTER_CELLS, MAX_CLUSTER_ZOOM};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
     responses::{
@@ -159,6 +159,13 @@ fn cluster_query(query: &QueryMap) -> ApiResult<(BBox, u32)> {
         Err(e) => return Err(e),
     };
     match (bbox, zoom) {
+        (Some(bbox), Some(zoom)) if bbox.cells(zoom) > MAX_CLUSTER_CELLS => {
+            Err(ApiError::validation(
+                &["query", "bbox"],
+                format!("the box spans more than {MAX_CLUSTER_CELLS} cells at this zoom"),
+                "value_error",
+            ))
+        }
         (Some(bbox), Some(zoom)) if errors.is_empty() => Ok((bbox, zoom)),
         _ => Err(ApiError::Validation(errors)),
     }
@@ -169,7 +176,8 @@ fn cluster_query(query: &QueryMap) -> ApiResult<(BBox, u32)> {
     description = "A cell is a Web-Mercator tile of zoom `zoom + 2`: a quarter of a 256-pixel tile's side, \
         about 64 screen pixels at map zoom `zoom`. Each item has the centroid and the bounding box of the \
         cell's sites in the box, their count, and for a cell of one site its id. Counts follow the \
-        caller's visibility, as the site list. A site named `clusters` cannot be read at \
+        caller's visibility, as the site list. A box may span at most 8192 cells at its zoom \
+        (422 otherwise). A site named `clusters` cannot be read at \
         `/projects/{project}/sites/clusters`: this route answers there.",
     params(ProjectPath,
         ("bbox" = String, Query, description = "`west,south,east,north` in degrees (WGS84); `west > east` crosses the ±180° meridian", example = "19.0,59.5,31.6,70.1"),

@@ -239,10 +239,11 @@ async fn clusters_match_a_brute_force_grouping() {
     let mut boxes: Vec<([f64; 4], u32)> = vec![
         ([-180.0, -90.0, 180.0, 90.0], 0),
         ([-180.0, -90.0, 180.0, 90.0], 3),
-        ([-180.0, -90.0, 180.0, 90.0], 5),
+        ([-180.0, -90.0, 180.0, 90.0], 4),
         ([24.0, 59.0, 26.0, 61.0], 9),
         ([24.8, 60.1, 25.1, 60.3], 14),
-        ([24.8, 60.1, 25.1, 60.3], 22),
+        ([24.8, 60.1, 25.1, 60.3], 13),
+        ([24.9, 60.15, 24.901, 60.151], 22),
         ([170.0, -70.0, -170.0, 70.0], 4),
         ([179.0, -30.0, -179.0, 30.0], 8),
         ([-20.0, -20.0, 20.0, 20.0], 6),
@@ -251,8 +252,20 @@ async fn clusters_match_a_brute_force_grouping() {
     for _ in 0..40 {
         let (a, b) = (rng.range(-180.0, 180.0), rng.range(-180.0, 180.0));
         let (s, n) = (rng.range(-90.0, 90.0), rng.range(-90.0, 90.0));
-        let zoom = (rng.next() * 23.0) as u32;
-        boxes.push(([a, s.min(n), b, s.max(n)], zoom.min(22)));
+        let b = [a, s.min(n), b, s.max(n)];
+        // At most the finest zoom the box may be asked at.
+        let raw = format!("{},{},{},{}", b[0], b[1], b[2], b[3]);
+        let bbox = muistot::geo::BBox::parse(&raw).unwrap();
+        let finest = (0..=22)
+            .rev()
+            .find(|z| bbox.cells(*z) <= muistot::geo::MAX_CLUSTER_CELLS)
+            .unwrap();
+        boxes.push((b, (rng.next() * f64::from(finest + 1)) as u32));
+    }
+    // Small boxes at fine zooms, in the city.
+    for _ in 0..8 {
+        let (w, s) = (rng.range(24.8, 25.05), rng.range(60.1, 60.28));
+        boxes.push(([w, s, w + 0.05, s + 0.02], 11 + (rng.next() * 6.0) as u32));
     }
     let viewers: [(&str, Option<&str>, Box<Visible>); 4] = [
         ("anonymous", None, Box::new(|r: &Row| r.published)),
@@ -272,21 +285,22 @@ async fn clusters_match_a_brute_force_grouping() {
             Box::new(|_: &Row| true),
         ),
     ];
-    let mut crossing = 0;
+    // How many answers crossed ±180° with sites in them, had a cell of one site, of many.
+    let (mut crossing, mut single, mut many) = (0, 0, 0);
     for (b, zoom) in boxes {
-        if b[0] > b[2] {
-            crossing += 1;
-        }
         for (who, token, visible) in &viewers {
             let r = app.get(&clusters_path(&p, b, zoom), *token).await;
             r.assert_status(200);
             let expected = brute_force(&rows, b, zoom, visible);
             assert_matches(&format!("{who} {b:?} z{zoom}"), &r.json(), &expected, zoom);
+            crossing += usize::from(b[0] > b[2] && !expected.is_empty());
+            single += usize::from(expected.values().any(|e| e.count == 1));
+            many += usize::from(expected.values().any(|e| e.count > 1));
         }
     }
     assert!(
-        crossing >= 5,
-        "only {crossing} boxes cross the antimeridian"
+        crossing >= 20 && single >= 20 && many >= 20,
+        "weak sample: {crossing} across ±180°, {single} with single-site cells, {many} with larger"
     );
     // The world at zoom 0 holds every visible site of the project, none of the decoy's.
     let r = app
@@ -411,6 +425,15 @@ async fn bad_boxes_and_zooms_are_422() {
             "bbox=0,10,1,5&zoom=1.5",
             vec![json!(["query", "bbox"]), json!(["query", "zoom"])],
         ),
+        // Too many cells for the zoom: the world at 5 (128 × 128), a city at 22.
+        (
+            "bbox=-180,-90,180,90&zoom=5",
+            vec![json!(["query", "bbox"])],
+        ),
+        (
+            "bbox=24.8,60.1,25.1,60.3&zoom=22",
+            vec![json!(["query", "bbox"])],
+        ),
     ] {
         let r = app.get(&format!("{base}?{query}"), None).await;
         r.assert_status(422);
@@ -423,7 +446,10 @@ async fn bad_boxes_and_zooms_are_422() {
         assert_eq!(got, locs, "{query}");
     }
     // The edges of the ranges are accepted.
-    app.get(&format!("{base}?bbox=-180,-90,180,90&zoom=22"), None)
+    app.get(&format!("{base}?bbox=-180,-90,180,90&zoom=4"), None)
+        .await
+        .assert_status(200);
+    app.get(&format!("{base}?bbox=24.9,60.1,24.9,60.1&zoom=22"), None)
         .await
         .assert_status(200);
     app.get(&format!("{base}?bbox=180,-90,-180,90&zoom=0"), None)
