@@ -1,6 +1,6 @@
 //! The clusters of a box: the visible sites grouped by the prefix of their stored tile key
-//! (`sites.tile`, shared/migrations/0004_site_tiles.sql) on the `(project_id, tile)`
-//! index; the tile maths is in `geo.rs` (docs/api-conventions.md#clusters).
+//! (`sites.tile`, shared/migrations/0004_site_tiles.sql) on the covering
+//! index `idx_sites_tile`; the tile maths is in `geo.rs` (docs/api-conventions.md#clusters).
 
 use mysql_async::{prelude::*, Params, Row, Value};
 

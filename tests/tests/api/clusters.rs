@@ -57,6 +57,9 @@ struct Expected {
     names: Vec<String>,
 }
 
+/// A row's name, stored key and coordinate copies (`tile`, `location_lon`, `location_lat`).
+type Keyed = (String, Option<u64>, Option<f64>, Option<f64>);
+
 /// Whether a viewer sees a row.
 type Visible = dyn Fn(&Row) -> bool;
 
@@ -221,7 +224,7 @@ async fn clusters_match_a_brute_force_grouping() {
     c.exec_drop(sql, params).await.unwrap();
 
     // The triggers keyed every row as the Rust maths does.
-    let keys: Vec<(String, Option<u64>, Option<f64>, Option<f64>)> = c
+    let keys: Vec<Keyed> = c
         .exec(
             "SELECT name, tile, location_lon, location_lat FROM sites WHERE project_id = ?",
             (pid,),
