@@ -167,6 +167,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_login_attempts",
         include_str!("../migrations/0003_login_attempts.sql"),
     ),
+    (
+        "0004_site_tiles",
+        include_str!("../migrations/0004_site_tiles.sql"),
+    ),
 ];
 
 /// Splits a migration file on its `-- @@` separator lines.

@@ -1,5 +1,6 @@
-//! Sphere maths of the nearest-N search and its density estimate: pure functions and
-//! state, no database (docs/architecture.md#floors-of-sharedsrc).
+//! Sphere maths of the nearest-N search and its density estimate, and the Web-Mercator
+//! tile keys of the clusters: pure functions and state, no database
+//! (docs/architecture.md#floors-of-sharedsrc).
 
 use std::{collections::HashMap, f64::consts::PI, sync::Mutex};
 
@@ -89,6 +90,200 @@ pub fn enclosing_rects(lat: f64, lon: f64, theta: f64) -> Option<Vec<Rect>> {
     })
 }
 
+/// Zoom of the stored tile key of a site (`sites.tile`): 24 bits of x and of y, a cell of
+/// about 2.4 m at the equator.
+pub const TILE_ZOOM: u32 = 24;
+
+/// Highest map zoom of the clusters: its cells (zoom + 2) are the stored tiles.
+pub const MAX_CLUSTER_ZOOM: u32 = TILE_ZOOM - CELL_ZOOM_OFFSET;
+
+/// A cluster cell at map zoom `z` is a tile of zoom `z + 2`: a quarter of a 256-pixel
+/// tile's side, 64 screen pixels (docs/api-conventions.md#clusters).
+pub const CELL_ZOOM_OFFSET: u32 = 2;
+
+/// Latitude limit of Web Mercator; sites beyond it fall in the edge row of tiles.
+pub const MERCATOR_MAX_LAT: f64 = 85.051_128_779_806_6;
+
+/// The tile column and row of (`lon`, `lat`) at [`TILE_ZOOM`]. The same operations, in
+/// the same order, as the migration's `site_tile` function (shared/migrations/0004_site_tiles.sql),
+/// so the stored key and this one agree.
+pub fn tile_xy(lon: f64, lat: f64) -> (u32, u32) {
+    let n = f64::from(1u32 << TILE_ZOOM);
+    let la = lat.clamp(-MERCATOR_MAX_LAT, MERCATOR_MAX_LAT).to_radians();
+    let x = ((lon + 180.0) / 360.0 * n).floor().clamp(0.0, n - 1.0);
+    let y = ((1.0 - (la.tan() + 1.0 / la.cos()).ln() / PI) / 2.0 * n)
+        .floor()
+        .clamp(0.0, n - 1.0);
+    // In range by the clamps (and 0 for NaN).
+    (x as u32, y as u32)
+}
+
+/// The key of tile (`x`, `y`) of [`TILE_ZOOM`]: the bits of y and x interleaved from the
+/// top (y the higher of each pair), so a tile of zoom `z` is the key's top `2 z` bits
+/// (`key >> 2 (24 - z)`) and its keys are one contiguous range.
+pub fn interleave(x: u32, y: u32) -> u64 {
+    let mut k = 0u64;
+    for i in (0..TILE_ZOOM).rev() {
+        k = (k << 2) | (u64::from((y >> i) & 1) << 1) | u64::from((x >> i) & 1);
+    }
+    k
+}
+
+/// The column and row of a key of zoom `z` (the inverse of [`interleave`] at that zoom).
+pub fn deinterleave(key: u64, z: u32) -> (u32, u32) {
+    let (mut x, mut y) = (0u32, 0u32);
+    for i in (0..z).rev() {
+        y = (y << 1) | ((key >> (2 * i + 1)) & 1) as u32;
+        x = (x << 1) | ((key >> (2 * i)) & 1) as u32;
+    }
+    (x, y)
+}
+
+/// The stored tile key of a site at (`lon`, `lat`).
+pub fn tile_key(lon: f64, lat: f64) -> u64 {
+    let (x, y) = tile_xy(lon, lat);
+    interleave(x, y)
+}
+
+/// The cluster cell (a key of zoom `zoom + 2`) of a stored key at map zoom `zoom`.
+pub fn cell_of(key: u64, zoom: u32) -> u64 {
+    key >> (2 * (TILE_ZOOM - zoom - CELL_ZOOM_OFFSET))
+}
+
+/// A lon/lat box of the query string, in degrees: `west > east` crosses the ±180° meridian.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BBox {
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+}
+
+impl BBox {
+    /// Parses `west,south,east,north`; the error is the message for the caller.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
+        let [w, s, e, n] = parts.as_slice() else {
+            return Err("bbox is four numbers: west,south,east,north");
+        };
+        let num = |v: &str| v.parse::<f64>().ok().filter(|f| f.is_finite());
+        let (Some(west), Some(south), Some(east), Some(north)) = (num(w), num(s), num(e), num(n))
+        else {
+            return Err("bbox is four numbers: west,south,east,north");
+        };
+        if ![west, east].iter().all(|x| (-180.0..=180.0).contains(x)) {
+            return Err("west and east are longitudes between -180 and 180");
+        }
+        if ![south, north].iter().all(|y| (-90.0..=90.0).contains(y)) {
+            return Err("south and north are latitudes between -90 and 90");
+        }
+        if south > north {
+            return Err("south is greater than north");
+        }
+        Ok(Self {
+            west,
+            south,
+            east,
+            north,
+        })
+    }
+
+    /// Whether the box crosses the ±180° meridian.
+    pub fn crosses_antimeridian(&self) -> bool {
+        self.west > self.east
+    }
+
+    /// Whether (`lon`, `lat`) is in the box, edges included.
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        let in_lon = if self.crosses_antimeridian() {
+            lon >= self.west || lon <= self.east
+        } else {
+            self.west <= lon && lon <= self.east
+        };
+        in_lon && self.south <= lat && lat <= self.north
+    }
+
+    /// How many cells of map zoom `zoom` (tiles of `zoom + 2`) the box spans: columns
+    /// times rows, whether occupied or not.
+    pub fn cells(&self, zoom: u32) -> u64 {
+        let shift = TILE_ZOOM.saturating_sub(zoom + CELL_ZOOM_OFFSET);
+        let columns: u64 = self
+            .rects()
+            .iter()
+            .map(|r| {
+                u64::from((tile_xy(r[2], 0.0).0 >> shift) - (tile_xy(r[0], 0.0).0 >> shift)) + 1
+            })
+            .sum();
+        let rows = u64::from(
+            (tile_xy(0.0, self.south).1 >> shift) - (tile_xy(0.0, self.north).1 >> shift),
+        ) + 1;
+        columns * rows
+    }
+
+    /// The box as one or two lon/lat rectangles (split at ±180°).
+    pub fn rects(&self) -> Vec<Rect> {
+        if self.crosses_antimeridian() {
+            vec![
+                [self.west, self.south, 180.0, self.north],
+                [-180.0, self.south, self.east, self.north],
+            ]
+        } else {
+            vec![[self.west, self.south, self.east, self.north]]
+        }
+    }
+}
+
+/// Most cells a cluster box may span at its zoom (e.g. 128 × 64, a map of 8192 × 4096
+/// pixels): bounds the answer's size well under what Lambda can deliver
+/// (docs/api-conventions.md#clusters).
+pub const MAX_CLUSTER_CELLS: u64 = 8192;
+
+/// Most key ranges [`covering_ranges`] answers (before merging neighbours).
+pub const MAX_COVERING_TILES: usize = 16;
+
+/// Sorted, disjoint, inclusive ranges of stored keys ([`TILE_ZOOM`]) that hold every key
+/// of a point in `bbox`: the tiles of the finest zoom at which at most
+/// [`MAX_COVERING_TILES`] tiles (per side of ±180°) cover the box grown by one stored
+/// tile, each a contiguous range, neighbours merged.
+pub fn covering_ranges(bbox: &BBox) -> Vec<(u64, u64)> {
+    let max = (1u32 << TILE_ZOOM) - 1;
+    let mut ranges = Vec::new();
+    for [x1, y1, x2, y2] in bbox.rects() {
+        // y grows southwards; one stored tile of margin absorbs rounding.
+        let (tx1, ty1) = tile_xy(x1, y2);
+        let (tx2, ty2) = tile_xy(x2, y1);
+        let (tx1, ty1) = (tx1.saturating_sub(1), ty1.saturating_sub(1));
+        let (tx2, ty2) = ((tx2 + 1).min(max), (ty2 + 1).min(max));
+        let mut z = TILE_ZOOM;
+        loop {
+            let shift = TILE_ZOOM - z;
+            let (ax, bx) = (tx1 >> shift, tx2 >> shift);
+            let (ay, by) = (ty1 >> shift, ty2 >> shift);
+            let tiles = (u64::from(bx - ax) + 1) * (u64::from(by - ay) + 1);
+            if tiles <= MAX_COVERING_TILES as u64 || z == 0 {
+                for y in ay..=by {
+                    for x in ax..=bx {
+                        let lo = interleave(x << shift, y << shift);
+                        let hi = lo | ((1u64 << (2 * shift)) - 1);
+                        ranges.push((lo, hi));
+                    }
+                }
+                break;
+            }
+            z -= 1;
+        }
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+    for (lo, hi) in ranges {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    merged
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +370,152 @@ mod tests {
         assert!(enclosing_rects(0.0, 0.0, 4.0).is_none());
         let polar = enclosing_rects(89.99, 0.0, 5_000.0 / EARTH_RADIUS_M).unwrap();
         assert_eq!((polar[0][0], polar[0][2]), (-180.0, 180.0));
+    }
+
+    #[test]
+    fn tile_keys_nest_by_prefix() {
+        // The corners of the world.
+        assert_eq!(tile_xy(-180.0, 90.0), (0, 0));
+        let max = (1u32 << TILE_ZOOM) - 1;
+        assert_eq!(tile_xy(180.0, -90.0), (max, max));
+        assert_eq!(tile_xy(0.0, 0.0), (1 << 23, 1 << 23));
+        // Helsinki at zoom 10 is the slippy-map tile 10/582/296.
+        let (x, y) = tile_xy(24.9384, 60.1699);
+        assert_eq!((x >> 14, y >> 14), (582, 296));
+        let mut seed = 12345u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..10_000 {
+            let (lon, lat) = (next() * 360.0 - 180.0, next() * 170.0 - 85.0);
+            let (x, y) = tile_xy(lon, lat);
+            let k = tile_key(lon, lat);
+            assert_eq!(deinterleave(k, TILE_ZOOM), (x, y));
+            for z in 0..=TILE_ZOOM {
+                let s = TILE_ZOOM - z;
+                assert_eq!(deinterleave(k >> (2 * s), z), (x >> s, y >> s));
+            }
+            for zoom in 0..=MAX_CLUSTER_ZOOM {
+                let z = zoom + CELL_ZOOM_OFFSET;
+                assert_eq!(
+                    deinterleave(cell_of(k, zoom), z),
+                    (x >> (TILE_ZOOM - z), y >> (TILE_ZOOM - z))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn covering_ranges_hold_every_point_of_the_box() {
+        let mut seed = 99u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for i in 0..300 {
+            let (a, b) = (next() * 360.0 - 180.0, next() * 360.0 - 180.0);
+            let (c, d) = (next() * 180.0 - 90.0, next() * 180.0 - 90.0);
+            // Some boxes tiny, some across ±180°.
+            let (west, east) = if i % 3 == 0 {
+                (a, (a + 0.01).min(180.0))
+            } else {
+                (a, b)
+            };
+            let bbox = BBox {
+                west,
+                south: c.min(d),
+                east,
+                north: c.max(d),
+            };
+            let ranges = covering_ranges(&bbox);
+            assert!(ranges.len() <= 2 * MAX_COVERING_TILES);
+            assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+            for _ in 0..200 {
+                let lon = if bbox.crosses_antimeridian() {
+                    let span = 180.0 - west + east + 180.0;
+                    let l = west + next() * span;
+                    if l > 180.0 {
+                        l - 360.0
+                    } else {
+                        l
+                    }
+                } else {
+                    west + next() * (east - west)
+                };
+                let lat = bbox.south + next() * (bbox.north - bbox.south);
+                assert!(bbox.contains(lon, lat));
+                let k = tile_key(lon, lat);
+                assert!(
+                    ranges.iter().any(|(lo, hi)| *lo <= k && k <= *hi),
+                    "{bbox:?}: ({lon},{lat}) key {k} outside {ranges:?}"
+                );
+            }
+        }
+        // The world is one range.
+        let world = BBox {
+            west: -180.0,
+            south: -90.0,
+            east: 180.0,
+            north: 90.0,
+        };
+        assert_eq!(covering_ranges(&world), vec![(0, (1u64 << 48) - 1)]);
+    }
+
+    #[test]
+    fn boxes_count_their_cells() {
+        let world = BBox {
+            west: -180.0,
+            south: -90.0,
+            east: 180.0,
+            north: 90.0,
+        };
+        assert_eq!(world.cells(0), 16);
+        assert_eq!(world.cells(4), 64 * 64);
+        assert!(world.cells(4) <= MAX_CLUSTER_CELLS && world.cells(5) > MAX_CLUSTER_CELLS);
+        // Across ±180°: the columns of both sides, edges included (90° starts column 3,
+        // -90° column 1 of 4).
+        let pacific = BBox {
+            west: 90.0,
+            south: -1.0,
+            east: -90.0,
+            north: 1.0,
+        };
+        assert_eq!(pacific.cells(0), (1 + 2) * 2);
+        let point = BBox {
+            west: 24.9,
+            south: 60.1,
+            east: 24.9,
+            north: 60.1,
+        };
+        assert_eq!(point.cells(MAX_CLUSTER_ZOOM), 1);
+    }
+
+    #[test]
+    fn bboxes_parse_or_say_why_not() {
+        let b = BBox::parse("170, -10, -170, 10").unwrap();
+        assert!(b.crosses_antimeridian());
+        assert!(b.contains(179.0, 0.0) && b.contains(-175.0, 0.0) && !b.contains(0.0, 0.0));
+        assert_eq!(b.rects().len(), 2);
+        assert!(!BBox::parse("-180,-90,180,90")
+            .unwrap()
+            .crosses_antimeridian());
+        for bad in [
+            "",
+            "1,2,3",
+            "1,2,3,4,5",
+            "a,0,1,1",
+            "0,0,181,1",
+            "0,-91,1,1",
+            "0,10,1,5",
+            "NaN,0,1,1",
+            "inf,0,1,1",
+        ] {
+            assert!(BBox::parse(bad).is_err(), "{bad}");
+        }
     }
 }

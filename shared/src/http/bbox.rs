@@ -1,50 +1,15 @@
-//! The `bbox` query parameter: `west,south,east,north` in degrees (WGS84) as the lon/lat
-//! rectangles to search (docs/api-conventions.md#bounding-boxes).
+//! The `bbox` query parameter: `west,south,east,north` in degrees (WGS84), for the site
+//! list's box mode and the clusters (docs/api-conventions.md#bounding-boxes). The rules
+//! are `geo::BBox::parse`; this puts a broken one at `["query", "bbox"]`.
 
-use crate::error::ApiError;
-use crate::geo::Rect;
+use crate::error::FieldError;
+use crate::geo::BBox;
 
-fn bad(msg: impl Into<String>, kind: &str) -> ApiError {
-    ApiError::validation(&["query", "bbox"], msg, kind)
-}
-
-/// The rectangles of a `bbox` value: one, or two when `west > east` (the box crosses the
-/// antimeridian: `west..180` and `-180..east`). Four comma-separated finite numbers,
-/// longitudes in -180..=180, latitudes in -90..=90 and `south <= north`, else a 422 at
-/// `["query", "bbox"]`.
-pub fn parse_bbox(text: &str) -> Result<Vec<Rect>, ApiError> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
-    if parts.len() != 4 {
-        return Err(bad(
-            "bbox must be four numbers: west,south,east,north",
-            "value_error.bbox",
-        ));
-    }
-    let mut v = [0.0_f64; 4];
-    for (slot, part) in v.iter_mut().zip(&parts) {
-        *slot = part
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| bad("bbox must be four numbers", "type_error.float"))?;
-    }
-    let [west, south, east, north] = v;
-    let lon_ok = |x: f64| (-180.0..=180.0).contains(&x);
-    let lat_ok = |y: f64| (-90.0..=90.0).contains(&y);
-    if !(lon_ok(west) && lon_ok(east) && lat_ok(south) && lat_ok(north)) {
-        return Err(bad(
-            "bbox longitudes must be in -180..180 and latitudes in -90..90",
-            "value_error.number.not_in_range",
-        ));
-    }
-    if south > north {
-        return Err(bad("bbox south must not exceed north", "value_error.bbox"));
-    }
-    Ok(if west > east {
-        vec![[west, south, 180.0, north], [-180.0, south, east, north]]
-    } else {
-        vec![[west, south, east, north]]
-    })
+/// The box of a `bbox` value: four comma-separated finite numbers, longitudes in
+/// -180..=180, latitudes in -90..=90 and `south <= north` (`west > east` crosses the
+/// antimeridian), else a field error at `["query", "bbox"]`.
+pub fn parse_bbox(text: &str) -> Result<BBox, FieldError> {
+    BBox::parse(text).map_err(|msg| FieldError::new(&["query", "bbox"], msg, "value_error.bbox"))
 }
 
 #[cfg(test)]
@@ -54,21 +19,24 @@ mod tests {
     #[test]
     fn a_box_is_one_rectangle() {
         assert_eq!(
-            parse_bbox("24.5,60.0,25.5,60.5").unwrap(),
+            parse_bbox("24.5,60.0,25.5,60.5").unwrap().rects(),
             vec![[24.5, 60.0, 25.5, 60.5]]
         );
         assert_eq!(
-            parse_bbox(" -180 , -90 , 180 , 90 ").unwrap(),
+            parse_bbox(" -180 , -90 , 180 , 90 ").unwrap().rects(),
             vec![[-180.0, -90.0, 180.0, 90.0]]
         );
         // A point is a box too.
-        assert_eq!(parse_bbox("1,2,1,2").unwrap(), vec![[1.0, 2.0, 1.0, 2.0]]);
+        assert_eq!(
+            parse_bbox("1,2,1,2").unwrap().rects(),
+            vec![[1.0, 2.0, 1.0, 2.0]]
+        );
     }
 
     #[test]
     fn west_past_east_crosses_the_antimeridian() {
         assert_eq!(
-            parse_bbox("170,-20,-170,10").unwrap(),
+            parse_bbox("170,-20,-170,10").unwrap().rects(),
             vec![[170.0, -20.0, 180.0, 10.0], [-180.0, -20.0, -170.0, 10.0]]
         );
     }
@@ -89,8 +57,8 @@ mod tests {
             "0,10,1,5",
         ] {
             match parse_bbox(text) {
-                Err(ApiError::Validation(v)) => assert_eq!(v[0].loc, ["query", "bbox"], "{text}"),
-                other => panic!("{text}: {other:?}"),
+                Err(e) => assert_eq!(e.loc, ["query", "bbox"], "{text}"),
+                Ok(b) => panic!("{text}: {b:?}"),
             }
         }
     }

@@ -55,7 +55,9 @@ impl SiteListMode {
     pub fn parse(query: &QueryMap, page: &PageQuery) -> ApiResult<Self> {
         let near = nearest_query(query)?;
         if let Some(raw) = query.get("bbox") {
-            let rects = parse_bbox(raw)?;
+            let rects = parse_bbox(raw)
+                .map_err(|e| ApiError::Validation(vec![e]))?
+                .rects();
             if ["lat", "lon", "n"].iter().any(|k| query.get(k).is_some()) {
                 return Err(ApiError::validation(
                     &["query", "bbox"],

@@ -15,6 +15,31 @@ pub struct Location {
     pub lat: f64,
 }
 
+/// One occupied cell of the clusters of a box (docs/api-conventions.md#clusters).
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"lat": 60.1694, "lon": 24.9525, "count": 1,
+    "bbox": [24.9525, 60.1694, 24.9525, 60.1694], "id": "demo-senate-square"}))]
+pub struct Cluster {
+    /// Centroid (mean latitude) of the cell's sites.
+    pub lat: f64,
+    /// Centroid (mean longitude) of the cell's sites.
+    pub lon: f64,
+    /// How many of the caller's visible sites the cell holds (at least 1).
+    pub count: i64,
+    /// `[west, south, east, north]` of the cell's sites.
+    pub bbox: [f64; 4],
+    /// The site's id, for a cell of one site only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// `{"items": [Cluster, …], "total": n}`: `total` is the sum of the counts.
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Clusters {
+    pub items: Vec<Cluster>,
+    pub total: i64,
+}
+
 /// A site in lists (nulls omitted). `waiting_approval`/`own` are `true` or absent.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -178,10 +203,30 @@ pub struct NewSite {
     pub image: Option<String>,
 }
 
+/// Names a static route takes under `/projects/{p}/sites/` (compared case-insensitively):
+/// a site of that name could not be read (docs/compatibility.md#a-site-cannot-be-named-clusters).
+pub const RESERVED_SITE_IDS: &[&str] = &["clusters"];
+
+/// `id` unless it is one of [`RESERVED_SITE_IDS`].
+fn not_a_route(id: EntityId) -> Result<EntityId, FieldError> {
+    if RESERVED_SITE_IDS
+        .iter()
+        .any(|r| r.eq_ignore_ascii_case(id.as_str()))
+    {
+        return Err(FieldError::new(
+            &["body", "id"],
+            format!("{} is reserved for a route", id.as_str()),
+            "value_error.reserved",
+        ));
+    }
+    Ok(id)
+}
+
 impl NewSiteIn {
     pub fn validate(self) -> Result<NewSite, Vec<FieldError>> {
         let mut errors = Vec::new();
         let id = EntityId::parse(&["body", "id"], &self.id)
+            .and_then(not_a_route)
             .map_err(|e| errors.push(e))
             .ok();
         let info = self

@@ -3,6 +3,7 @@
 use axum::{extract::State, Json, Router};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::geo::{BBox, MAX_CLUSTER_CELLS, MAX_CLUSTER_ZOOM};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
     responses::{
@@ -11,8 +12,9 @@ use crate::http::doc::{
     },
 };
 use crate::{
-    error::{ApiError, ApiResult, ErrorEnvelope},
+    error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::{
+        bbox::parse_bbox,
         page::PageQuery,
         paged::{self, Collected, Page, PagedReply, Shape},
         site_list::SiteListMode,
@@ -21,9 +23,12 @@ use crate::{
     models::{
         info::{invalid, InfoIn},
         memory::MemoryAll,
-        site::{ModifiedSiteIn, NewSiteIn, Site, SiteAll},
+        site::{Clusters, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
     },
-    repos::{self, images::Uploads, memories, nearest, projects, site_pages, sites},
+    repos::{
+        self, clusters as cluster_repo, images::Uploads, memories, nearest, projects, site_pages,
+        sites,
+    },
     state::AppState,
     validation::Patch,
 };
@@ -33,6 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     crate::telemetry::link_mark!("routes", "sites");
     OpenApiRouter::new()
         .routes(routes!(list, create))
+        .routes(routes!(clusters))
         .routes(routes!(read, modify, remove))
         .routes(routes!(localize))
 }
@@ -165,6 +171,79 @@ async fn list(
         let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
         base.join(&format!("/projects/{name}/sites?{q}"))
     })
+}
+
+/// `bbox` and `zoom` of the clusters, both required; every bad one is reported (422).
+fn cluster_query(query: &QueryMap) -> ApiResult<(BBox, u32)> {
+    let mut errors = Vec::new();
+    let bbox = match query.required("bbox") {
+        Ok(raw) => parse_bbox(raw).map_err(|e| errors.push(e)).ok(),
+        Err(ApiError::Validation(v)) => {
+            errors.extend(v);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let zoom = match query.required("zoom").and_then(|_| query.i64_opt("zoom")) {
+        Ok(Some(z)) => match u32::try_from(z).ok().filter(|z| *z <= MAX_CLUSTER_ZOOM) {
+            Some(z) => Some(z),
+            None => {
+                errors.push(FieldError::new(
+                    &["query", "zoom"],
+                    format!("zoom is an integer from 0 to {MAX_CLUSTER_ZOOM}"),
+                    "value_error.number.not_in_range",
+                ));
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(ApiError::Validation(v)) => {
+            errors.extend(v);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    match (bbox, zoom) {
+        (Some(bbox), Some(zoom)) if bbox.cells(zoom) > MAX_CLUSTER_CELLS => {
+            Err(ApiError::validation(
+                &["query", "bbox"],
+                format!("the box spans more than {MAX_CLUSTER_CELLS} cells at this zoom"),
+                "value_error",
+            ))
+        }
+        (Some(bbox), Some(zoom)) if errors.is_empty() => Ok((bbox, zoom)),
+        _ => Err(ApiError::Validation(errors)),
+    }
+}
+
+#[utoipa::path(get, path = "/projects/{project}/sites/clusters", tag = "sites", operation_id = "sites_sites_clusters",
+    summary = "The visible sites of a box, one item per occupied map cell",
+    description = "A cell is a Web-Mercator tile of zoom `zoom + 2`: a quarter of a 256-pixel tile's side, \
+        about 64 screen pixels at map zoom `zoom`. Each item has the centroid and the bounding box of the \
+        cell's sites in the box, their count, and for a cell of one site its id. Counts follow the \
+        caller's visibility, as the site list. A box may span at most 8192 cells at its zoom \
+        (422 otherwise). A site named `clusters` cannot be read at \
+        `/projects/{project}/sites/clusters`: this route answers there.",
+    params(ProjectPath,
+        ("bbox" = String, Query, description = "`west,south,east,north` in degrees (WGS84); `west > east` crosses the ±180° meridian", example = "19.0,59.5,31.6,70.1"),
+        ("zoom" = u32, Query, minimum = 0, maximum = 22, description = "Map zoom of 256-pixel tiles")),
+    responses(
+        (status = 200, description = "The clusters of the box", body = Clusters),
+        NotFound, Always, Invalid
+    ))]
+async fn clusters(
+    State(state): State<AppState>,
+    ProjectId(name): ProjectId,
+    query: QueryMap,
+    user: MaybeUser,
+) -> ApiResult<Json<Clusters>> {
+    let (bbox, zoom) = cluster_query(&query)?;
+    let viewer = user.viewer();
+    let mut conn = state.db().conn().await?;
+    let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
+    let items = cluster_repo::clusters(&mut conn, &project, viewer, &bbox, zoom).await?;
+    let total = items.iter().map(|c| c.count).sum();
+    Ok(Json(Clusters { items, total }))
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}", tag = "sites", operation_id = "sites_sites_read",

@@ -188,3 +188,60 @@ async fn verifier_cleanup_spares_migrated_users() {
     assert_eq!(verifiers, 1, "only the fresh link stays");
     drop_database(&mut conn, &url).await;
 }
+
+/// A sites table as the original server left it (no tile key, no triggers): migrating
+/// keys every row without touching its `modified_at`, and rows the original writes
+/// afterwards are keyed by the triggers
+/// (docs/compatibility.md#sites-carry-a-tile-key).
+#[tokio::test]
+async fn site_tiles_are_backfilled_on_a_database_of_the_original_server() {
+    let (url, pool) = fresh().await;
+    db::migrate(&pool).await.unwrap();
+    let mut conn = mysql_async::Conn::from_url(&url).await.unwrap();
+    // The index InnoDB made for the project FK is back, as the original had it (the
+    // `(project_id, tile)` index serves that FK now).
+    conn.query_drop(
+        "DROP TRIGGER trg_sites_tile_insert;
+         DROP TRIGGER trg_sites_tile_update;
+         DROP FUNCTION site_tile;
+         ALTER TABLE sites ADD INDEX fk_sites_project (project_id), DROP INDEX idx_sites_tile,
+             DROP COLUMN tile, DROP COLUMN location_lon, DROP COLUMN location_lat;",
+    )
+    .await
+    .unwrap();
+    seed(&mut conn).await;
+    conn.query_drop(
+        "UPDATE sites SET modified_at = '2022-03-04 05:06:07' WHERE name = 'kept-site'",
+    )
+    .await
+    .unwrap();
+    let before = counts(&mut conn).await;
+
+    db::migrate(&pool).await.unwrap();
+    assert_eq!(counts(&mut conn).await, before);
+    let (tile, lon, lat, modified): (Option<u64>, Option<f64>, Option<f64>, String) = conn
+        .query_first(
+            "SELECT tile, location_lon, location_lat, CAST(modified_at AS CHAR)
+             FROM sites WHERE name = 'kept-site'",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tile, Some(muistot::geo::tile_key(24.9, 60.1)));
+    assert_eq!((lon, lat), (Some(24.9), Some(60.1)));
+    assert_eq!(modified, "2022-03-04 05:06:07");
+    // The original server's insert, as it writes it.
+    conn.query_drop(
+        "INSERT INTO sites (project_id, name, published, location)
+             SELECT id, 'new-site', 1, ST_GeomFromText('POINT(-70.5 -33.4)') FROM projects WHERE name = 'kept-project'",
+    )
+    .await
+    .unwrap();
+    let tile: Option<u64> = conn
+        .query_first("SELECT tile FROM sites WHERE name = 'new-site'")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tile, Some(muistot::geo::tile_key(-70.5, -33.4)));
+    drop_database(&mut conn, &url).await;
+}
