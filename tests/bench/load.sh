@@ -20,7 +20,7 @@ PORT="${BENCH_PORT:-5698}"
 DB=muistot_bench
 mysql_q() { mysql -h127.0.0.1 -uroot -N "$@"; }
 
-cargo build --release --locked --bin local
+cargo build --profile bench --locked --bin local  # opt-level 3 (Cargo.toml), into target/release
 
 if [ "${BENCH_RESEED:-0}" = "1" ]; then mysql_q -e "DROP DATABASE IF EXISTS $DB"; fi
 workdir="$(mktemp -d)"
