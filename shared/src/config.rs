@@ -27,8 +27,8 @@ pub enum ImagesConfig {
 }
 
 /// Settings of the AWS SDK read through the same lookup as the rest, so a test server can
-/// point its own clients at moto. Unset values fall back to the SDK's default chain
-/// (in Lambda: the function's region and role).
+/// point its own clients at moto. They are the only source (`aws::sdk_config`): in Lambda
+/// the runtime sets the region and the role's credentials as these variables.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AwsConfig {
     /// `AWS_ENDPOINT_URL`: one endpoint for every AWS service (moto in tests).

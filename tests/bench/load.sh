@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load benchmark (not a test): seeds a separate database `muistot_bench` once (1 project,
-# 100 000 sites, 200 000 memories), starts the release build of the local server on
+# 100 000 sites, 200 000 memories), starts the local server (bench profile: opt-level 3) on
 # loopback, and measures three read endpoints with wrk at 32 connections.
 #   bash tests/bench/load.sh            # 20 s per endpoint
 #   BENCH_SECONDS=10 BENCH_RESEED=1 bash tests/bench/load.sh
@@ -20,7 +20,7 @@ PORT="${BENCH_PORT:-5698}"
 DB=muistot_bench
 mysql_q() { mysql -h127.0.0.1 -uroot -N "$@"; }
 
-cargo build --release --locked --bin local
+cargo build --profile bench --locked --bin local  # opt-level 3 (Cargo.toml), into target/release
 
 if [ "${BENCH_RESEED:-0}" = "1" ]; then mysql_q -e "DROP DATABASE IF EXISTS $DB"; fi
 workdir="$(mktemp -d)"

@@ -24,7 +24,7 @@ if [ "$sites" != "100000" ]; then
   BENCH_SECONDS=1 bash tests/bench/load.sh >/dev/null
 fi
 # SOAK_SKIP_BUILD=1 reuses the release binary already built.
-[ "${SOAK_SKIP_BUILD:-0}" = "1" ] || cargo build --release --locked --bin local
+[ "${SOAK_SKIP_BUILD:-0}" = "1" ] || cargo build --profile bench --locked --bin local  # opt-level 3, into target/release
 
 workdir="$(mktemp -d)"
 server_pid=""

@@ -1,8 +1,8 @@
 //! Images in an S3 bucket (`MUISTOT_IMAGES=s3://BUCKET`), the store of deployed functions
 //! (Lambda's disk is not kept). Objects are named like the `images.file_name` rows.
 
+use crate::aws::SdkConfig;
 use async_trait::async_trait;
-use aws_config::SdkConfig;
 use aws_sdk_s3::{primitives::ByteStream, Client};
 use chrono::{DateTime, Utc};
 

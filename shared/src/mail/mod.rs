@@ -24,7 +24,7 @@ use crate::config::{Config, MailConfig};
 #[cfg(feature = "ses")]
 pub async fn from_config(
     config: &Config,
-    aws: Option<&aws_config::SdkConfig>,
+    aws: Option<&crate::aws::SdkConfig>,
 ) -> Result<Arc<dyn Mailer>, String> {
     let composer = Composer::new(config);
     Ok(match &config.mail {

@@ -15,7 +15,7 @@ pub struct SesMailer {
 }
 
 impl SesMailer {
-    pub fn new(aws: &aws_config::SdkConfig, composer: Composer) -> Self {
+    pub fn new(aws: &crate::aws::SdkConfig, composer: Composer) -> Self {
         crate::telemetry::link_mark!("store", "ses");
         Self {
             client: Client::new(aws),

@@ -67,7 +67,7 @@ fn n(v: u64) -> AttributeValue {
 }
 
 impl DynamoDbSessionStore {
-    pub fn new(aws: &aws_config::SdkConfig, table: impl Into<String>, lifetime_secs: u64) -> Self {
+    pub fn new(aws: &crate::aws::SdkConfig, table: impl Into<String>, lifetime_secs: u64) -> Self {
         crate::telemetry::link_mark!("store", "dynamodb");
         Self {
             client: Client::new(aws),
