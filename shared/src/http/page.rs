@@ -1,9 +1,10 @@
 //! The paging parameters of a list, `limit` and `cursor`, and the cursor's encoding
 //! (docs/api-conventions.md#pages).
 //!
-//! A cursor is the URL-safe base64 (no padding) of twelve bytes: the project's internal id
-//! and the last listed site's internal id (big-endian `i32` each), then a 32-bit check of
-//! both. The check catches a cursor that was cut or edited by hand; it is not a seal
+//! A cursor is the URL-safe base64 (no padding) of twelve bytes: the internal id of the
+//! list's scope (the project of a site list, the site of a memory list, the memory of a
+//! comment list) and the last listed item's internal id (big-endian `i32` each), then a
+//! 32-bit check of both. The check catches a cursor that was cut or edited by hand; it is not a seal
 //! (a cursor carries nothing secret: any site id it could name is only a place to resume).
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -16,7 +17,8 @@ pub const DEFAULT_LIMIT: u32 = 100;
 /// Largest `limit`.
 pub const MAX_LIMIT: u32 = 1000;
 
-/// What a cursor says: where a list resumes, and whose list it is.
+/// What a cursor says: where a list resumes, and whose list it is (`project_id` is the
+/// scope's id: the project, site or memory whose list it is).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub project_id: i32,
@@ -105,12 +107,13 @@ impl PageQuery {
         self.paging().then(|| self.limit.unwrap_or(DEFAULT_LIMIT))
     }
 
-    /// The site id the list resumes after; a cursor of another project's list is a 422.
+    /// The item id the list resumes after; a cursor of another scope's list (another
+    /// project's sites, site's memories or memory's comments) is a 422.
     pub fn after(&self, project_id: i32) -> Result<Option<i32>, ApiError> {
         match self.cursor {
             None => Ok(None),
             Some(c) if c.project_id == project_id => Ok(Some(c.after_id)),
-            Some(_) => Err(bad_cursor("cursor of another project")),
+            Some(_) => Err(bad_cursor("cursor of another list")),
         }
     }
 }

@@ -23,7 +23,7 @@ pub enum Shape {
     Unresumable,
 }
 
-/// One page of a list: the items with their sort keys (the internal site ids), and
+/// One page of a list: the items with their sort keys (the items' internal ids), and
 /// whether the list goes on past them.
 pub struct Page<T> {
     pub items: Vec<(i32, T)>,
@@ -79,31 +79,32 @@ pub fn build<T: Serialize>(
     page: Page<T>,
     shape: Shape,
     cap: usize,
-    project_id: i32,
+    scope_id: i32,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
     let mut collected = Collected::default();
     for (key, item) in &page.items {
         collected.push(*key, item)?;
     }
-    finish(collected, page.more, shape, cap, project_id, link)
+    finish(collected, page.more, shape, cap, scope_id, link)
 }
 
 /// Builds the answer: as many of the items as fit in `cap` bytes (at least one), the
 /// cursor after the last one given when the list goes on (`more`: past these items), and
-/// `link(cursor)` for the header.
+/// `link(cursor)` for the header. The cursor is bound to `scope_id`, the internal id of
+/// the project, site or memory whose list it is.
 pub fn finish(
     collected: Collected,
     more: bool,
     shape: Shape,
     cap: usize,
-    project_id: i32,
+    scope_id: i32,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
     let Collected { keys, parts, bytes } = collected;
     let cursor_at = |i: usize| {
         Cursor {
-            project_id,
+            project_id: scope_id,
             after_id: keys[i],
         }
         .encode()
@@ -115,7 +116,7 @@ pub fn finish(
         None => ",\"next\":null".len(),
     };
     let cursor_len = Cursor {
-        project_id,
+        project_id: scope_id,
         after_id: 0,
     }
     .encode()

@@ -68,6 +68,36 @@ pub async fn list(
         .collect()
 }
 
+/// A page of [`list`] (docs/api-conventions.md#pages): the comments after comment id
+/// `after`, in id order, at most `fetch` rows (one past a page tells whether the list goes
+/// on), each with its id as the sort key.
+pub async fn list_after(
+    q: &mut impl Queryable,
+    memory_id: i32,
+    admin: bool,
+    viewer: Viewer,
+    after: Option<i32>,
+    fetch: u64,
+) -> Result<Vec<(i32, Comment)>, ApiError> {
+    let rows: Vec<Row> = q
+        .exec(
+            concat!(
+                comment_select!(),
+                "WHERE c.memory_id = :memory AND (:admin OR c.published = 1 OR c.user_id = :user)
+                   AND c.id > :after
+                 ORDER BY c.id LIMIT :n"
+            ),
+            params! {
+                "memory" => memory_id, "admin" => admin, "user" => viewer.user_id,
+                "after" => after.unwrap_or(i32::MIN), "n" => fetch,
+            },
+        )
+        .await?;
+    rows.into_iter()
+        .map(|r| comment_from_row(r, viewer, admin).map(|(_, c)| (c.id, c)))
+        .collect()
+}
+
 /// The comments of every memory of a site that the caller sees, keyed by memory id, with
 /// the same visibility as the memory list itself
 /// (docs/compatibility.md#embedded-lists-follow-the-callers-view), in one statement; each

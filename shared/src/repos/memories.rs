@@ -97,6 +97,36 @@ pub async fn list(
         .collect()
 }
 
+/// A page of [`list`] (docs/api-conventions.md#pages): the memories after memory id
+/// `after`, in id order, at most `fetch` rows (one past a page tells whether the list goes
+/// on), each with its id as the sort key.
+pub async fn list_after(
+    q: &mut impl Queryable,
+    site_id: i32,
+    admin: bool,
+    viewer: Viewer,
+    after: Option<i32>,
+    fetch: u64,
+) -> Result<Vec<(i32, Memory)>, ApiError> {
+    let rows: Vec<Row> = q
+        .exec(
+            concat!(
+                memory_select!(),
+                "WHERE m.site_id = :site AND (:admin OR m.published = 1 OR m.user_id = :user)
+                   AND m.id > :after
+                 ORDER BY m.id LIMIT :n"
+            ),
+            params! {
+                "site" => site_id, "admin" => admin, "user" => viewer.user_id,
+                "after" => after.unwrap_or(i32::MIN), "n" => fetch,
+            },
+        )
+        .await?;
+    rows.into_iter()
+        .map(|r| memory_from_row(r, viewer, admin).map(|m| (m.id, m)))
+        .collect()
+}
+
 /// One memory by id; visibility was checked by [`locate`].
 pub async fn get(
     q: &mut impl Queryable,

@@ -12,8 +12,10 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
-        ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, Items, MaybeUser, MemoryId,
-        MemoryPathIds, ProjectId, Reply, RequestLang, SiteId,
+        page::{PageQuery, MAX_LIMIT},
+        paged::{self, Collected, PagedReply, Shape},
+        ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, MaybeUser, MemoryId, MemoryPathIds,
+        ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         comment::{Comment, CommentIn},
@@ -37,11 +39,16 @@ pub fn router() -> Router<AppState> {
     routes().split_for_parts().0
 }
 
-/// `{"items": [Comment, …]}` for the API document.
+/// `{"items": [Comment, …]}`, with `next` when paged or cut at the size cap, for the API
+/// document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct CommentList {
     items: Vec<Comment>,
+    /// The cursor of the next page, or null on the last one. Present when `limit` or
+    /// `cursor` was given, or when the whole list would exceed the response size cap.
+    #[schema(nullable)]
+    next: Option<String>,
 }
 
 struct Parents {
@@ -61,22 +68,35 @@ impl Parents {
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments", tag = "comments", operation_id = "comments_comments_list",
     summary = "Comments of a memory",
-    params(ProjectPath, SitePath, MemoryPath, AcceptLanguage),
+    description = "The comments in the order of their creation, paged with `limit` and \
+`cursor` like the site list: a paged answer has `next` (the cursor of the next page, or null) \
+and a `Link: <…>; rel=\"next\"` header when there is a next page. Without `limit` and \
+`cursor` the answer is the whole list as `{\"items\"}`, unless its body would exceed the \
+server's response size cap: then it is the first page that fits, with `next` and the `Link` \
+header. A page holds at least one comment.",
+    params(ProjectPath, SitePath, MemoryPath,
+        ("limit" = Option<u32>, Query, description = "Comments per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this memory"),
+        AcceptLanguage),
     responses(
-        (status = 200, description = "The comments the caller may see", body = CommentList),
+        (status = 200, description = "The comments the caller may see", body = CommentList,
+            headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
         NotFound, Always, NotLocalized, Invalid
     ))]
 async fn list(
     State(state): State<AppState>,
     (ProjectId(project), SiteId(site), MemoryId(memory)): MemoryPathIds,
+    query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
-) -> ApiResult<Json<Items<Comment>>> {
+    base: BaseUrl,
+) -> ApiResult<PagedReply> {
     let at = Parents {
         project,
         site,
         memory,
     };
+    let page_query = PageQuery::parse(&query)?;
     lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
@@ -88,8 +108,44 @@ async fn list(
         viewer,
     )
     .await?;
-    let items = comments::list(&mut conn, memory.id, project.admin, viewer).await?;
-    Ok(Json(Items { items }))
+    let mut after = page_query.after(memory.id)?;
+    let cap = state.config().max_response_bytes;
+    // A page, or the whole list read in chunks until it ends or passes the cap.
+    let (shape, take) = match page_query.size() {
+        Some(n) => (Shape::Paged, n),
+        None => (Shape::Whole, MAX_LIMIT),
+    };
+    let mut collected = Collected::default();
+    let more = loop {
+        let mut rows = comments::list_after(
+            &mut conn,
+            memory.id,
+            project.admin,
+            viewer,
+            after,
+            u64::from(take) + 1,
+        )
+        .await?;
+        let more = rows.len() > take as usize;
+        rows.truncate(take as usize);
+        for (key, comment) in &rows {
+            collected.push(*key, comment)?;
+        }
+        if shape == Shape::Paged || !more || collected.exceeds(cap) {
+            break more;
+        }
+        after = collected.last_key();
+    };
+    let limit = page_query.limit;
+    paged::finish(collected, more, shape, cap, memory.id, |cursor| {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs.push(("cursor", cursor.to_string()));
+        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("{}?{q}", at.collection_url(&base))
+    })
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_comments_read",

@@ -13,8 +13,10 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
-        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap,
-        Reply, RequestLang, SiteId,
+        page::{PageQuery, MAX_LIMIT},
+        paged::{self, Collected, PagedReply, Shape},
+        ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap, Reply,
+        RequestLang, SiteId,
     },
     models::{
         info::invalid,
@@ -38,18 +40,33 @@ pub fn router() -> Router<AppState> {
     routes().split_for_parts().0
 }
 
-/// `{"items": [Memory, …]}` for the API document.
+/// `{"items": [Memory, …]}`, with `next` when paged or cut at the size cap, for the API
+/// document.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct MemoryList {
     items: Vec<Memory>,
+    /// The cursor of the next page, or null on the last one. Present when `limit` or
+    /// `cursor` was given, or when the whole list would exceed the response size cap.
+    #[schema(nullable)]
+    next: Option<String>,
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories", tag = "memories", operation_id = "memories_memories_list",
     summary = "Memories of a site, optionally with comments",
-    params(ProjectPath, SitePath, ("include_comments" = Option<bool>, Query), AcceptLanguage),
+    description = "The memories in the order of their creation, paged with `limit` and \
+`cursor` like the site list: a paged answer has `next` (the cursor of the next page, or null) \
+and a `Link: <…>; rel=\"next\"` header when there is a next page. Without `limit` and \
+`cursor` the answer is the whole list as `{\"items\"}`, unless its body would exceed the \
+server's response size cap: then it is the first page that fits, with `next` and the `Link` \
+header. A page holds at least one memory.",
+    params(ProjectPath, SitePath, ("include_comments" = Option<bool>, Query),
+        ("limit" = Option<u32>, Query, description = "Memories per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this site"),
+        AcceptLanguage),
     responses(
-        (status = 200, description = "The memories the caller may see", body = MemoryList),
+        (status = 200, description = "The memories the caller may see", body = MemoryList,
+            headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
         NotFound, Always, NotLocalized, Invalid
     ))]
 async fn list(
@@ -59,23 +76,67 @@ async fn list(
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
-) -> ApiResult<Json<Items<Memory>>> {
+    base: BaseUrl,
+) -> ApiResult<PagedReply> {
     let include_comments = query.bool_or("include_comments", false)?;
+    let page_query = PageQuery::parse(&query)?;
     lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
+    let path = format!("/projects/{}/sites/{}/memories", project, site);
     let (project, site) =
         memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
-    let mut items = memories::list(&mut conn, site.id, project.admin, viewer).await?;
-    if include_comments {
+    let mut after = page_query.after(site.id)?;
+    let cap = state.config().max_response_bytes;
+    let mut by_memory = if include_comments {
         // Under the caller's own view, one statement for the whole site
         // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
-        let mut by_memory = comments::for_site(&mut conn, site.id, project.admin, viewer).await?;
-        for m in &mut items {
-            m.comments = Some(by_memory.remove(&m.id).unwrap_or_default());
+        Some(comments::for_site(&mut conn, site.id, project.admin, viewer).await?)
+    } else {
+        None
+    };
+    // A page, or the whole list read in chunks until it ends or passes the cap.
+    let (shape, take) = match page_query.size() {
+        Some(n) => (Shape::Paged, n),
+        None => (Shape::Whole, MAX_LIMIT),
+    };
+    let mut collected = Collected::default();
+    let more = loop {
+        let mut rows = memories::list_after(
+            &mut conn,
+            site.id,
+            project.admin,
+            viewer,
+            after,
+            u64::from(take) + 1,
+        )
+        .await?;
+        let more = rows.len() > take as usize;
+        rows.truncate(take as usize);
+        for (key, mut memory) in rows {
+            if let Some(map) = &mut by_memory {
+                memory.comments = Some(map.remove(&memory.id).unwrap_or_default());
+            }
+            collected.push(key, &memory)?;
         }
-    }
-    Ok(Json(Items { items }))
+        if shape == Shape::Paged || !more || collected.exceeds(cap) {
+            break more;
+        }
+        after = collected.last_key();
+    };
+    let limit = page_query.limit;
+    paged::finish(collected, more, shape, cap, site.id, |cursor| {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if include_comments {
+            pairs.push(("include_comments", "true".into()));
+        }
+        if let Some(l) = limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs.push(("cursor", cursor.to_string()));
+        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        base.join(&format!("{path}?{q}"))
+    })
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_memories_read",

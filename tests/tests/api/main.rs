@@ -13,6 +13,7 @@ mod fuzz_findings;
 mod images;
 mod json_bodies;
 mod limits;
+mod list_pages;
 mod login;
 mod login_links;
 mod me;
