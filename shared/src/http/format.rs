@@ -7,7 +7,7 @@ use axum::http::{header, HeaderMap};
 use super::QueryMap;
 use crate::error::{ApiError, ApiResult};
 
-/// The media type of a GeoJSON answer (RFC 7946 §12).
+/// The media type of a GeoJSON answer (RFC 7946, section 12).
 pub const GEO_JSON: &str = "application/geo+json";
 
 /// The answer's format.

@@ -9,7 +9,7 @@ use super::site::Site;
 /// The opening of a feature collection's body, up to its first feature.
 pub const COLLECTION_HEAD: &[u8] = b"{\"type\":\"FeatureCollection\",\"features\":[";
 
-/// A `Point` geometry: `coordinates` are `[lon, lat]` (RFC 7946 §3.1.1).
+/// A `Point` geometry: `coordinates` are `[lon, lat]` (RFC 7946, section 3.1.1).
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[schema(as = GeoJsonPoint)]
 pub struct Point {

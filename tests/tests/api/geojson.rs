@@ -76,7 +76,7 @@ async fn every_mode_answers_a_feature_collection() {
     // The whole list: coordinates [lon, lat], the properties, the caller's visibility.
     for token in [None, Some(viewer_token.as_str())] {
         let fc = collection(&app.get_accept(&list, token, GEO).await);
-        assert_eq!(feature_ids(&fc), [a.clone(), b.clone()]);
+        assert_eq!(feature_ids(&fc), [a.as_str(), b.as_str()]);
         assert_eq!(coordinates(&fc, &a), [24.9, 60.2]);
         assert_eq!(coordinates(&fc, &b), [25.3, 61.5]);
         let props = fc.features[0].properties.as_ref().unwrap();
@@ -88,7 +88,7 @@ async fn every_mode_answers_a_feature_collection() {
         assert!(next_of(&fc).is_null());
     }
     let fc = collection(&app.get_accept(&list, Some(&creator_token), GEO).await);
-    assert_eq!(feature_ids(&fc), [a.clone(), b.clone(), hidden.clone()]);
+    assert_eq!(feature_ids(&fc), [a.as_str(), b.as_str(), hidden.as_str()]);
     assert_eq!(coordinates(&fc, &hidden), [25.0, 60.3]);
 
     // `format=geojson` without `Accept`; the box mode.
@@ -98,7 +98,7 @@ async fn every_mode_answers_a_feature_collection() {
             None,
         )
         .await;
-    assert_eq!(feature_ids(&collection(&r)), [a.clone()]);
+    assert_eq!(feature_ids(&collection(&r)), [a.as_str()]);
     let r = app
         .get_accept(
             &format!("{list}?bbox=24.5,60.0,25.5,60.5"),
@@ -106,14 +106,14 @@ async fn every_mode_answers_a_feature_collection() {
             GEO,
         )
         .await;
-    assert_eq!(feature_ids(&collection(&r)), [a.clone(), hidden.clone()]);
+    assert_eq!(feature_ids(&collection(&r)), [a.as_str(), hidden.as_str()]);
 
     // The nearest search.
     let r = app
         .get_accept(&format!("{list}?lat=61.4&lon=25.3&n=1"), None, GEO)
         .await;
     let fc = collection(&r);
-    assert_eq!(feature_ids(&fc), [b.clone()]);
+    assert_eq!(feature_ids(&fc), [b.as_str()]);
     assert_eq!(coordinates(&fc, &b), [25.3, 61.5]);
     let r = app
         .get(
@@ -121,12 +121,12 @@ async fn every_mode_answers_a_feature_collection() {
             None,
         )
         .await;
-    assert_eq!(feature_ids(&collection(&r)), [a.clone(), b.clone()]);
+    assert_eq!(feature_ids(&collection(&r)), [a.as_str(), b.as_str()]);
 
     // Pages: `next` a foreign member, the `Link` header as in JSON.
     let r = app.get_accept(&format!("{list}?limit=1"), None, GEO).await;
     let fc = collection(&r);
-    assert_eq!(feature_ids(&fc), [a.clone()]);
+    assert_eq!(feature_ids(&fc), [a.as_str()]);
     let cursor = next_of(&fc).as_str().unwrap().to_string();
     let json = app.get(&format!("{list}?limit=1"), None).await;
     assert_eq!(json.json()["next"], json!(cursor));
@@ -135,20 +135,20 @@ async fn every_mode_answers_a_feature_collection() {
         .get_accept(&format!("{list}?limit=1&cursor={cursor}"), None, GEO)
         .await;
     let fc = collection(&r);
-    assert_eq!(feature_ids(&fc), [b.clone()]);
+    assert_eq!(feature_ids(&fc), [b.as_str()]);
     assert!(next_of(&fc).is_null());
     assert!(fc.foreign_members.unwrap().contains_key("next"));
     // A link of a `format=geojson` page keeps the format.
     let r = app
         .get(&format!("{list}?limit=1&format=geojson"), None)
         .await;
-    assert_eq!(feature_ids(&collection(&r)), [a.clone()]);
+    assert_eq!(feature_ids(&collection(&r)), [a.as_str()]);
     let link = r.header("link").unwrap();
     assert!(link.contains("format=geojson"), "{link}");
     let url = link.split_once('>').unwrap().0.trim_start_matches('<');
     let rest = url.strip_prefix("http://").unwrap();
     let fc = collection(&app.get(&rest[rest.find('/').unwrap()..], None).await);
-    assert_eq!(feature_ids(&fc), [b.clone()]);
+    assert_eq!(feature_ids(&fc), [b.as_str()]);
 }
 
 #[tokio::test]
