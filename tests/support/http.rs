@@ -31,6 +31,12 @@ impl TestApp {
         Resp::read(r.send().await.unwrap()).await
     }
 
+    /// GET with an `Accept` header.
+    pub async fn get_accept(&self, path: &str, token: Option<&str>, accept: &str) -> Resp {
+        let r = self.req(Method::GET, path, token).header("Accept", accept);
+        Resp::read(r.send().await.unwrap()).await
+    }
+
     pub async fn send(
         &self,
         method: Method,

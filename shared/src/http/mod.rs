@@ -6,6 +6,7 @@ pub mod bbox;
 pub mod doc;
 pub mod envelope;
 pub mod extract;
+pub mod format;
 pub mod guard;
 pub mod lang;
 pub mod page;

@@ -1,6 +1,7 @@
 //! The answer of a list read in pages: `{"items": [...], "next": …}` within the response
 //! size cap, with a `Link: <…>; rel="next"` header when there is a next page
-//! (docs/api-conventions.md#pages).
+//! (docs/api-conventions.md#pages); or, for the site list, the same as a GeoJSON
+//! `FeatureCollection` with `next` a foreign member (docs/api-conventions.md#geojson).
 
 use axum::{
     http::{header, HeaderValue, StatusCode},
@@ -8,8 +9,10 @@ use axum::{
 };
 use serde::Serialize;
 
+use super::format::{Format, GEO_JSON};
 use super::page::Cursor;
 use crate::error::ApiError;
+use crate::models::geojson::COLLECTION_HEAD;
 
 /// How the list was asked for, which decides the shape of the answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +38,7 @@ pub struct Page<T> {
 pub struct PagedReply {
     body: Vec<u8>,
     link: Option<String>,
+    content_type: &'static str,
 }
 
 impl PagedReply {
@@ -82,11 +86,24 @@ pub fn build<T: Serialize>(
     scope_id: i32,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
+    build_in(Format::Json, page, shape, cap, scope_id, link)
+}
+
+/// [`build`] in `format`: the items are given as they appear in it (features for
+/// GeoJSON).
+pub fn build_in<T: Serialize>(
+    format: Format,
+    page: Page<T>,
+    shape: Shape,
+    cap: usize,
+    scope_id: i32,
+    link: impl FnOnce(&str) -> String,
+) -> Result<PagedReply, ApiError> {
     let mut collected = Collected::default();
     for (key, item) in &page.items {
         collected.push(*key, item)?;
     }
-    finish(collected, page.more, shape, cap, scope_id, link)
+    finish_in(format, collected, page.more, shape, cap, scope_id, link)
 }
 
 /// Builds the answer: as many of the items as fit in `cap` bytes (at least one), the
@@ -101,6 +118,24 @@ pub fn finish(
     scope_id: i32,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
+    finish_in(Format::Json, collected, more, shape, cap, scope_id, link)
+}
+
+/// [`finish`] in `format`: `{"items": […]}`, or `{"type": "FeatureCollection",
+/// "features": […]}` for GeoJSON, `next` alike in both.
+pub fn finish_in(
+    format: Format,
+    collected: Collected,
+    more: bool,
+    shape: Shape,
+    cap: usize,
+    scope_id: i32,
+    link: impl FnOnce(&str) -> String,
+) -> Result<PagedReply, ApiError> {
+    let (head, content_type): (&[u8], _) = match format {
+        Format::Json => (b"{\"items\":[", "application/json"),
+        Format::GeoJson => (COLLECTION_HEAD, GEO_JSON),
+    };
     let Collected { keys, parts, bytes } = collected;
     let cursor_at = |i: usize| {
         Cursor {
@@ -109,7 +144,6 @@ pub fn finish(
         }
         .encode()
     };
-    const HEAD: &[u8] = b"{\"items\":[";
     const CLOSE: usize = 2;
     let next_len = |cursor: Option<usize>| match cursor {
         Some(n) => ",\"next\":\"\"".len() + n,
@@ -121,7 +155,7 @@ pub fn finish(
     }
     .encode()
     .len();
-    let whole_len = HEAD.len()
+    let whole_len = head.len()
         + bytes
         + CLOSE
         + match (shape, more) {
@@ -141,7 +175,7 @@ pub fn finish(
         };
         // The longest prefix that fits, at least one item.
         let mut count = 1;
-        let mut used = HEAD.len() + parts[0].len() + CLOSE + tail;
+        let mut used = head.len() + parts[0].len() + CLOSE + tail;
         while count < parts.len() && used + 1 + parts[count].len() <= cap {
             used += 1 + parts[count].len();
             count += 1;
@@ -152,7 +186,7 @@ pub fn finish(
         (count, next)
     };
     let mut body = Vec::with_capacity(whole_len.min(cap) + 64);
-    body.extend_from_slice(HEAD);
+    body.extend_from_slice(head);
     for (i, part) in parts[..count].iter().enumerate() {
         if i > 0 {
             body.push(b',');
@@ -173,6 +207,7 @@ pub fn finish(
     Ok(PagedReply {
         link: next.as_deref().map(link),
         body,
+        content_type,
     })
 }
 
@@ -182,7 +217,7 @@ impl IntoResponse for PagedReply {
         let headers = r.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
+            HeaderValue::from_static(self.content_type),
         );
         if let Some(v) = self
             .link

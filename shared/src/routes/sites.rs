@@ -1,6 +1,6 @@
 //! Sites.
 
-use axum::{extract::State, Json, Router};
+use axum::{extract::State, http::HeaderMap, Json, Router};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::geo::{BBox, MAX_CLUSTER_CELLS, MAX_CLUSTER_ZOOM};
@@ -15,12 +15,14 @@ use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::{
         bbox::parse_bbox,
+        format::Format,
         page::PageQuery,
         paged::{self, Collected, Page, PagedReply, Shape},
         site_list::SiteListMode,
         ApiJson, AuthUser, BaseUrl, MaybeUser, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
+        geojson::{SiteCollection, SiteFeature},
         info::{invalid, InfoIn},
         memory::MemoryAll,
         site::{Clusters, ModifiedSiteIn, NewSiteIn, Site, SiteAll},
@@ -74,14 +76,22 @@ there is a next page. Without `limit` and `cursor` the answer is the whole list 
 `{\"items\"}`, unless its body would exceed the server's response size cap \
 (`MUISTOT_MAX_RESPONSE_BYTES`, default 5,000,000 bytes): then it is the first page that \
 fits, with `next` and the `Link` header. A nearest answer past the cap holds the nearest \
-sites that fit. A page holds at least one site.",
+sites that fit. A page holds at least one site. Every mode answers an RFC 7946 \
+`FeatureCollection` of `Point` features (`[lon, lat]`) instead when `Accept` prefers \
+`application/geo+json` (named, not by a wildcard) or with `format=geojson`; `next` is then \
+a foreign member of the collection.",
     params(ProjectPath,
         ("bbox" = Option<String>, Query, description = "`west,south,east,north` in degrees (WGS84): longitudes -180..180, latitudes -90..90, south <= north; west > east crosses the antimeridian", pattern = r"^[^,]+,[^,]+,[^,]+,[^,]+$", example = "24.5,60.0,25.5,60.5"),
         ("limit" = Option<u32>, Query, description = "Sites per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
         ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this project and the same parameters"),
+        ("format" = Option<String>, Query, description = "`geojson` for the GeoJSON answer whatever `Accept` says, `json` for the JSON one", pattern = "^(json|geojson)$"),
         ("n" = Option<i64>, Query, description = "How many nearest sites (with lat and lon); not paged"), ("lat" = Option<f64>, Query, minimum = -90, maximum = 90), ("lon" = Option<f64>, Query, minimum = -180, maximum = 180), AcceptLanguage),
     responses(
-        (status = 200, description = "The sites the caller may see", body = SiteList,
+        (status = 200, description = "The sites the caller may see",
+            content(
+                (SiteList = "application/json"),
+                (SiteCollection = "application/geo+json"),
+            ),
             headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
         (status = 400, description = "`n` is negative", body = ErrorEnvelope),
         NotFound, Always, NotLocalized, Invalid
@@ -93,9 +103,11 @@ async fn list(
     user: MaybeUser,
     lang: RequestLang,
     base: BaseUrl,
+    headers: HeaderMap,
 ) -> ApiResult<PagedReply> {
     let page_query = PageQuery::parse(&query)?;
     let mode = SiteListMode::parse(&query, &page_query)?;
+    let format = Format::negotiate(&headers, &query)?;
     let lang = lang.resolve()?;
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
@@ -114,9 +126,18 @@ async fn list(
             let near = nearest::Near { lat, lon, n };
             let density = state.site_density();
             let items = nearest::nearest(&mut conn, &project, viewer, near, &loc, density).await?;
-            let items = items.into_iter().map(|s| (0, s)).collect();
-            let page = Page { items, more: false };
-            return paged::build(page, Shape::Unresumable, cap, project.id, |c| c.into());
+            let (shape, id) = (Shape::Unresumable, project.id);
+            return match format {
+                Format::Json => {
+                    let items = items.into_iter().map(|s| (0, s)).collect();
+                    paged::build(Page { items, more: false }, shape, cap, id, |c| c.into())
+                }
+                Format::GeoJson => {
+                    let items = items.iter().map(|s| (0, SiteFeature::from(s))).collect();
+                    let page = Page { items, more: false };
+                    paged::build_in(format, page, shape, cap, id, |c| c.into())
+                }
+            };
         }
         SiteListMode::All => (None, None),
         SiteListMode::Box(raw, rects) => (Some(rects), Some(raw)),
@@ -151,7 +172,10 @@ async fn list(
             }
         };
         for (key, site) in &page.items {
-            collected.push(*key, site)?;
+            match format {
+                Format::Json => collected.push(*key, site)?,
+                Format::GeoJson => collected.push(*key, &SiteFeature::from(site))?,
+            }
         }
         if shape == Shape::Paged || !page.more || collected.exceeds(cap) {
             break page.more;
@@ -159,8 +183,13 @@ async fn list(
         after = collected.last_key();
     };
     let limit = page_query.limit;
-    paged::finish(collected, more, shape, cap, project.id, |cursor| {
+    // A link keeps the format the query asked for; `Accept` goes with the next request.
+    let format_param = query.get("format").map(str::to_string);
+    paged::finish_in(format, collected, more, shape, cap, project.id, |cursor| {
         let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(f) = format_param {
+            pairs.push(("format", f));
+        }
         if let Some(b) = bbox {
             pairs.push(("bbox", b));
         }

@@ -10,6 +10,7 @@ mod database_tls;
 mod faults;
 mod frontend_contract;
 mod fuzz_findings;
+mod geojson;
 mod images;
 mod json_bodies;
 mod limits;
