@@ -53,7 +53,10 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
             .get(..7)
             .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
         {
-            builder = builder.http_client(plain_http_client());
+            // Without it the SDK's default client serves, only slower to build.
+            if let Some(client) = plain_http_client() {
+                builder = builder.http_client(client);
+            }
         }
     }
     match &aws.credentials {
@@ -81,16 +84,20 @@ pub async fn sdk_config(config: &Config) -> SdkConfig {
 /// reads and parses the system's root certificates when a client is built (at start-up,
 /// a few milliseconds), which a connection without TLS never uses. Its trust store is
 /// empty, so it could not verify any HTTPS server: used only for `http://` endpoints.
-fn plain_http_client() -> SharedHttpClient {
+/// `None` if the TLS context cannot be built (then the default client is used).
+fn plain_http_client() -> Option<SharedHttpClient> {
     use aws_smithy_http_client::tls::{
         rustls_provider::CryptoMode, Provider, TlsContext, TrustStore,
     };
     let context = TlsContext::builder()
         .with_trust_store(TrustStore::empty())
         .build()
-        .expect("a TLS context with no certificates");
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https()
+        .inspect_err(|e| tracing::warn!(error = %e, "plain-HTTP AWS client: default client used"))
+        .ok()?;
+    Some(
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+            .tls_context(context)
+            .build_https(),
+    )
 }
