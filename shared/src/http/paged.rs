@@ -10,7 +10,7 @@ use axum::{
 use serde::Serialize;
 
 use super::format::{Format, GEO_JSON};
-use super::page::Cursor;
+use super::page::{Cursor, PageQuery};
 use crate::error::ApiError;
 use crate::models::geojson::COLLECTION_HEAD;
 
@@ -75,6 +75,63 @@ impl Collected {
     /// The sort key of the last item.
     pub fn last_key(&self) -> Option<i32> {
         self.keys.last().copied()
+    }
+}
+
+/// Reads a page, or the whole list in chunks until it ends or passes the cap:
+/// `while c.wants_more() { read c.take() items after c.after(); c.add(items, more)? }`,
+/// then [`Chunks::done`] for [`finish`] / [`finish_in`].
+pub struct Chunks {
+    shape: Shape,
+    take: u32,
+    cap: usize,
+    after: Option<i32>,
+    collected: Collected,
+    more: bool,
+    wants_more: bool,
+}
+
+impl Chunks {
+    /// A page of `page`'s size, or the whole list in chunks of `chunk`, after `after`.
+    pub fn new(page: &PageQuery, chunk: u32, cap: usize, after: Option<i32>) -> Self {
+        let (shape, take) = match page.size() {
+            Some(n) => (Shape::Paged, n),
+            None => (Shape::Whole, chunk),
+        };
+        Self {
+            shape,
+            take,
+            cap,
+            after,
+            collected: Collected::default(),
+            more: false,
+            wants_more: true,
+        }
+    }
+    pub fn wants_more(&self) -> bool {
+        self.wants_more
+    }
+    /// How many items the next read asks for.
+    pub fn take(&self) -> u32 {
+        self.take
+    }
+    /// The sort key the next read starts after.
+    pub fn after(&self) -> Option<i32> {
+        self.after
+    }
+    /// Adds one read (`items` by sort key; `more`: the list goes on past them).
+    pub fn add<T: Serialize>(&mut self, items: &[(i32, T)], more: bool) -> Result<(), ApiError> {
+        for (key, item) in items {
+            self.collected.push(*key, item)?;
+        }
+        self.more = more;
+        self.after = self.collected.last_key();
+        self.wants_more = self.shape == Shape::Whole && more && !self.collected.exceeds(self.cap);
+        Ok(())
+    }
+    /// The items, whether the list goes on past them, and the answer's shape.
+    pub fn done(self) -> (Collected, bool, Shape) {
+        (self.collected, self.more, self.shape)
     }
 }
 

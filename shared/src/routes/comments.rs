@@ -13,7 +13,7 @@ use crate::{
     error::{ApiError, ApiResult},
     http::{
         page::{PageQuery, MAX_LIMIT},
-        paged::{self, Collected, PagedReply, Shape},
+        paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, MaybeUser, MemoryId, MemoryPathIds,
         ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
@@ -108,15 +108,11 @@ async fn list(
         viewer,
     )
     .await?;
-    let mut after = page_query.after(memory.id)?;
+    let after = page_query.after(memory.id)?;
     let cap = state.config().max_response_bytes;
-    // A page, or the whole list read in chunks until it ends or passes the cap.
-    let (shape, take) = match page_query.size() {
-        Some(n) => (Shape::Paged, n),
-        None => (Shape::Whole, MAX_LIMIT),
-    };
-    let mut collected = Collected::default();
-    let more = loop {
+    let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, after);
+    while chunks.wants_more() {
+        let (after, take) = (chunks.after(), chunks.take());
         let mut rows = comments::list_after(
             &mut conn,
             memory.id,
@@ -128,14 +124,9 @@ async fn list(
         .await?;
         let more = rows.len() > take as usize;
         rows.truncate(take as usize);
-        for (key, comment) in &rows {
-            collected.push(*key, comment)?;
-        }
-        if shape == Shape::Paged || !more || collected.exceeds(cap) {
-            break more;
-        }
-        after = collected.last_key();
-    };
+        chunks.add(&rows, more)?;
+    }
+    let (collected, more, shape) = chunks.done();
     let limit = page_query.limit;
     paged::finish(collected, more, shape, cap, memory.id, |cursor| {
         let mut pairs: Vec<(&str, String)> = Vec::new();

@@ -14,7 +14,7 @@ use crate::{
     error::{ApiError, ApiResult},
     http::{
         page::{PageQuery, MAX_LIMIT},
-        paged::{self, Collected, PagedReply, Shape},
+        paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap, Reply,
         RequestLang, SiteId,
     },
@@ -86,7 +86,7 @@ async fn list(
     let path = format!("/projects/{}/sites/{}/memories", project, site);
     let (project, site) =
         memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
-    let mut after = page_query.after(site.id)?;
+    let after = page_query.after(site.id)?;
     let cap = state.config().max_response_bytes;
     let mut by_memory = if include_comments {
         // Under the caller's own view, one statement for the whole site
@@ -95,13 +95,9 @@ async fn list(
     } else {
         None
     };
-    // A page, or the whole list read in chunks until it ends or passes the cap.
-    let (shape, take) = match page_query.size() {
-        Some(n) => (Shape::Paged, n),
-        None => (Shape::Whole, MAX_LIMIT),
-    };
-    let mut collected = Collected::default();
-    let more = loop {
+    let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, after);
+    while chunks.wants_more() {
+        let (after, take) = (chunks.after(), chunks.take());
         let mut rows = memories::list_after(
             &mut conn,
             site.id,
@@ -113,17 +109,14 @@ async fn list(
         .await?;
         let more = rows.len() > take as usize;
         rows.truncate(take as usize);
-        for (key, mut memory) in rows {
-            if let Some(map) = &mut by_memory {
+        if let Some(map) = &mut by_memory {
+            for (_, memory) in &mut rows {
                 memory.comments = Some(map.remove(&memory.id).unwrap_or_default());
             }
-            collected.push(key, &memory)?;
         }
-        if shape == Shape::Paged || !more || collected.exceeds(cap) {
-            break more;
-        }
-        after = collected.last_key();
-    };
+        chunks.add(&rows, more)?;
+    }
+    let (collected, more, shape) = chunks.done();
     let limit = page_query.limit;
     paged::finish(collected, more, shape, cap, site.id, |cursor| {
         let mut pairs: Vec<(&str, String)> = Vec::new();

@@ -17,7 +17,7 @@ use crate::{
         bbox::parse_bbox,
         format::Format,
         page::PageQuery,
-        paged::{self, Collected, Page, PagedReply, Shape},
+        paged::{self, Chunks, Page, PagedReply, Shape},
         site_list::SiteListMode,
         ApiJson, AuthUser, BaseUrl, MaybeUser, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
@@ -112,7 +112,7 @@ async fn list(
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
-    let mut after = page_query.after(project.id)?;
+    let after = page_query.after(project.id)?;
     let cap = state.config().max_response_bytes;
     let (rects, bbox) = match mode {
         SiteListMode::Nearest(_, _, n) if n < 0 => {
@@ -154,13 +154,9 @@ async fn list(
         ),
         None => None,
     };
-    // A page, or the whole list read in chunks until it ends or passes the cap.
-    let (shape, take) = match page_query.size() {
-        Some(n) => (Shape::Paged, n),
-        None => (Shape::Whole, WHOLE_LIST_CHUNK),
-    };
-    let mut collected = Collected::default();
-    let more = loop {
+    let mut chunks = Chunks::new(&page_query, WHOLE_LIST_CHUNK, cap, after);
+    while chunks.wants_more() {
+        let (after, take) = (chunks.after(), chunks.take());
         let page = match (&rects, &loc) {
             (Some(rects), Some(loc)) => {
                 site_pages::in_boxes(&mut conn, &project, viewer, loc, rects, after, Some(take))
@@ -171,17 +167,19 @@ async fn list(
                     .await?
             }
         };
-        for (key, site) in &page.items {
-            match format {
-                Format::Json => collected.push(*key, site)?,
-                Format::GeoJson => collected.push(*key, &SiteFeature::from(site))?,
+        match format {
+            Format::Json => chunks.add(&page.items, page.more)?,
+            Format::GeoJson => {
+                let features: Vec<_> = page
+                    .items
+                    .iter()
+                    .map(|(k, s)| (*k, SiteFeature::from(s)))
+                    .collect();
+                chunks.add(&features, page.more)?
             }
         }
-        if shape == Shape::Paged || !page.more || collected.exceeds(cap) {
-            break page.more;
-        }
-        after = collected.last_key();
-    };
+    }
+    let (collected, more, shape) = chunks.done();
     let limit = page_query.limit;
     // A link keeps the format the query asked for; `Accept` goes with the next request.
     let format_param = query.get("format").map(str::to_string);
