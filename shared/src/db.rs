@@ -90,7 +90,19 @@ impl Db {
 
     /// Starts a transaction on a pooled connection. Dropping it without commit rolls back.
     pub async fn begin(&self) -> Result<Tx, ApiError> {
-        let fut = self.pool.start_transaction(TxOpts::default());
+        self.start(TxOpts::default()).await
+    }
+
+    /// Starts a read-only transaction whose statements all read one snapshot: for answers
+    /// assembled from several statements.
+    pub async fn begin_snapshot(&self) -> Result<Tx, ApiError> {
+        let mut opts = TxOpts::default();
+        opts.with_readonly(true).with_consistent_snapshot(true);
+        self.start(opts).await
+    }
+
+    async fn start(&self, opts: TxOpts) -> Result<Tx, ApiError> {
+        let fut = self.pool.start_transaction(opts);
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(Ok(tx)) => Ok(tx),
             Ok(Err(e)) => Err(classify(e)),
@@ -170,6 +182,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0004_site_tiles",
         include_str!("../migrations/0004_site_tiles.sql"),
+    ),
+    (
+        "0005_site_cells",
+        include_str!("../migrations/0005_site_cells.sql"),
     ),
 ];
 

@@ -233,6 +233,43 @@ impl BBox {
     }
 }
 
+/// Zoom of the per-cell sums of `site_cells` (shared/migrations/0005_site_cells.sql):
+/// the stored key's top 20 bits (`tile >> 28`), tiles of about 39 km at the equator.
+/// Clusters whose cells are this size or larger are summed from those rows.
+pub const SUMMARY_ZOOM: u32 = 10;
+
+/// Where a rectangle of sites lies relative to a box.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// Every point of the rectangle is in the box.
+    Inside,
+    /// No point of the rectangle is in the box.
+    Outside,
+    /// Some points may be in, some out.
+    Border,
+}
+
+impl BBox {
+    /// Where `rect` (`[west, south, east, north]`, not crossing ±180°) lies.
+    pub fn place(&self, rect: Rect) -> Placement {
+        let [w, s, e, n] = rect;
+        let rects = self.rects();
+        if rects
+            .iter()
+            .any(|r| r[0] <= w && e <= r[2] && r[1] <= s && n <= r[3])
+        {
+            Placement::Inside
+        } else if rects
+            .iter()
+            .any(|r| w <= r[2] && r[0] <= e && s <= r[3] && r[1] <= n)
+        {
+            Placement::Border
+        } else {
+            Placement::Outside
+        }
+    }
+}
+
 /// Most cells a cluster box may span at its zoom (e.g. 128 × 64, a map of 8192 × 4096
 /// pixels): bounds the answer's size well under what Lambda can deliver
 /// (docs/api-conventions.md#clusters).
@@ -287,6 +324,23 @@ pub fn covering_ranges(bbox: &BBox) -> Vec<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rectangle_is_placed_inside_outside_or_on_the_border_of_a_box() {
+        let b = BBox::parse("20,60,30,70").unwrap();
+        assert_eq!(b.place([21.0, 61.0, 22.0, 62.0]), Placement::Inside);
+        assert_eq!(b.place([20.0, 60.0, 30.0, 70.0]), Placement::Inside);
+        assert_eq!(b.place([19.0, 61.0, 21.0, 62.0]), Placement::Border);
+        assert_eq!(b.place([31.0, 61.0, 32.0, 62.0]), Placement::Outside);
+        assert_eq!(b.place([21.0, 70.5, 22.0, 71.0]), Placement::Outside);
+        // Across ±180°: each side holds its part; a rectangle bridging the gap does not
+        // lie inside even though both of its corners are in the box.
+        let x = BBox::parse("10,-10,9.9,10").unwrap();
+        assert_eq!(x.place([170.0, 0.0, 171.0, 1.0]), Placement::Inside);
+        assert_eq!(x.place([-171.0, 0.0, -170.0, 1.0]), Placement::Inside);
+        assert_eq!(x.place([9.85, 0.0, 10.05, 1.0]), Placement::Border);
+        assert_eq!(x.place([9.95, 0.0, 9.97, 1.0]), Placement::Outside);
+    }
 
     fn contains(rects: &Option<Vec<Rect>>, lat: f64, lon: f64) -> bool {
         match rects {

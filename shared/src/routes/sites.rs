@@ -266,9 +266,11 @@ async fn clusters(
 ) -> ApiResult<Json<Clusters>> {
     let (bbox, zoom) = cluster_query(&query)?;
     let viewer = user.viewer();
-    let mut conn = state.db().conn().await?;
-    let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
-    let items = cluster_repo::clusters(&mut conn, &project, viewer, &bbox, zoom).await?;
+    // Up to four statements (docs/api-conventions.md#clusters): one snapshot.
+    let mut tx = state.db().begin_snapshot().await?;
+    let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
+    let items = cluster_repo::clusters(&mut tx, &project, viewer, &bbox, zoom).await?;
+    tx.commit().await?;
     let total = items.iter().map(|c| c.count).sum();
     Ok(Json(Clusters { items, total }))
 }

@@ -557,3 +557,170 @@ async fn an_existing_site_named_clusters_is_reached_in_another_case() {
         .await
         .unwrap();
 }
+
+/// A `site_cells` row: project, publish state, zoom-10 key, count, coordinate sums,
+/// box and first id.
+type CellRow = (i32, bool, u32, i64, f64, f64, f64, f64, f64, f64, i32);
+
+const STORED_CELLS: &str = "SELECT project_id, published, cell, n, lat_sum, lon_sum,
+        west, south, east, north, first_id
+    FROM site_cells WHERE project_id IN (?, ?) ORDER BY project_id, published, cell";
+
+const RECOMPUTED_CELLS: &str = "SELECT project_id, published, CAST(tile >> 28 AS UNSIGNED) AS cell,
+        COUNT(*), SUM(location_lat), SUM(location_lon), MIN(location_lon), MIN(location_lat),
+        MAX(location_lon), MAX(location_lat), MIN(id)
+    FROM sites WHERE project_id IN (?, ?) AND tile IS NOT NULL
+    GROUP BY project_id, published, cell ORDER BY project_id, published, cell";
+
+/// The per-cell sums the triggers keep equal a grouping of the sites themselves (sums
+/// to rounding: they were added up in another order).
+async fn assert_cells_follow(app: &TestApp, projects: (i32, i32), after: &str) {
+    let mut c = app.db().await;
+    let stored: Vec<CellRow> = c.exec(STORED_CELLS, projects).await.unwrap();
+    let computed: Vec<CellRow> = c.exec(RECOMPUTED_CELLS, projects).await.unwrap();
+    assert_eq!(
+        stored.len(),
+        computed.len(),
+        "after {after}: {stored:?} vs {computed:?}"
+    );
+    for (s, k) in stored.iter().zip(&computed) {
+        let same = (s.0, s.1, s.2, s.3, s.6, s.7, s.8, s.9, s.10)
+            == (k.0, k.1, k.2, k.3, k.6, k.7, k.8, k.9, k.10)
+            && (s.4 - k.4).abs() < 1e-9
+            && (s.5 - k.5).abs() < 1e-9;
+        assert!(same, "after {after}: stored {s:?}, computed {k:?}");
+    }
+}
+
+/// The sums behind low-zoom clusters (shared/migrations/0005_site_cells.sql) follow
+/// every kind of write, through the API and in plain SQL as the original server writes,
+/// and the migration repairs a table that lost them.
+#[tokio::test]
+async fn cell_sums_follow_every_write() {
+    let app = TestApp::spawn().await;
+    let (admin, _, admin_token) = app.user("csa").await;
+    let p = published_project(&app, &[admin]).await;
+    let other = published_project(&app, &[admin]).await;
+    let ids: (i32, i32) = app
+        .db()
+        .await
+        .exec_first(
+            "SELECT (SELECT id FROM projects WHERE name = ?), (SELECT id FROM projects WHERE name = ?)",
+            (&p, &other),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    // Three sites in one zoom-10 tile, one far away.
+    let a = site_at(&app, &p, true, None, 60.170, 24.940).await;
+    let b = site_at(&app, &p, true, None, 60.171, 24.941).await;
+    let c = site_at(&app, &p, false, None, 60.172, 24.942).await;
+    let far = site_at(&app, &p, true, None, 68.0, 27.0).await;
+    assert_cells_follow(&app, ids, "inserts").await;
+
+    let api_site = unique("apisite");
+    app.send(
+        Method::POST,
+        &sites_path(&p),
+        Some(&admin_token),
+        Some(
+            json!({"id": api_site, "info": {"lang": "fi", "name": "Paikka"},
+                    "location": {"lat": 60.1705, "lon": 24.9405}}),
+        ),
+    )
+    .await
+    .assert_status(201);
+    assert_cells_follow(&app, ids, "a create through the API").await;
+
+    for (site, publish) in [(&c, true), (&a, false), (&a, true)] {
+        app.send(
+            Method::POST,
+            "/admin/publish",
+            Some(&admin_token),
+            Some(
+                json!({"type": "site", "identifier": site, "parents": {"project": p},
+                        "publish": publish}),
+            ),
+        )
+        .await
+        .assert_status(204);
+        assert_cells_follow(&app, ids, &format!("publish {site} = {publish}")).await;
+    }
+
+    // The smallest and the largest of a cell moved away, then deleted: the box shrinks.
+    app.send(
+        Method::PATCH,
+        &site_path(&p, &a),
+        Some(&admin_token),
+        Some(json!({"location": {"lat": 61.5, "lon": 23.75}})),
+    )
+    .await
+    .assert_status(204);
+    assert_cells_follow(&app, ids, "a move through the API").await;
+    app.send(Method::DELETE, &site_path(&p, &b), Some(&admin_token), None)
+        .await
+        .assert_status(204);
+    assert_cells_follow(&app, ids, "a delete through the API").await;
+
+    let mut sql = app.db().await;
+    for (what, stmt) in [
+        (
+            "a plain move",
+            "UPDATE sites SET location = POINT(-179.5, -45.25) WHERE name = ?",
+        ),
+        (
+            "a plain unpublish",
+            "UPDATE sites SET published = 0 WHERE name = ?",
+        ),
+        (
+            "a plain rename",
+            "UPDATE sites SET name = CONCAT(name, '-x') WHERE name = ?",
+        ),
+    ] {
+        sql.exec_drop(stmt, (&far,)).await.unwrap();
+        assert_cells_follow(&app, ids, what).await;
+    }
+    sql.exec_drop(
+        "UPDATE sites SET project_id = ? WHERE name = ?",
+        (ids.1, &api_site),
+    )
+    .await
+    .unwrap();
+    assert_cells_follow(&app, ids, "a plain move to another project").await;
+    sql.exec_drop("DELETE FROM sites WHERE name = ?", (&c,))
+        .await
+        .unwrap();
+    assert_cells_follow(&app, ids, "a plain delete").await;
+
+    // Rows lost (as on a database restored without triggers) come back with the next
+    // migration, and rows of emptied cells go.
+    sql.exec_drop("DELETE FROM site_cells WHERE project_id = ?", (ids.0,))
+        .await
+        .unwrap();
+    sql.exec_drop(
+        "INSERT INTO site_cells VALUES (?, 1, 12345, 3, 1, 1, 0, 0, 1, 1, 1)",
+        (ids.1,),
+    )
+    .await
+    .unwrap();
+    let pool = muistot::db::Db::new(
+        app.config.database_url.expose(),
+        None,
+        std::time::Duration::from_secs(10),
+    )
+    .unwrap();
+    muistot::db::migrate(&pool).await.unwrap();
+    assert_cells_follow(&app, ids, "the migration's repair").await;
+
+    // A project's deletion takes its rows along (a cascade fires no trigger).
+    sql.exec_drop("DELETE FROM projects WHERE id = ?", (ids.1,))
+        .await
+        .unwrap();
+    let left: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM site_cells WHERE project_id = ?",
+        (ids.1,),
+    )
+    .await;
+    assert_eq!(left, 0);
+}
