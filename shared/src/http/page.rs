@@ -1,11 +1,12 @@
 //! The paging parameters of a list, `limit` and `cursor`, and the cursor's encoding
 //! (docs/api-conventions.md#pages).
 //!
-//! A cursor is the URL-safe base64 (no padding) of twelve bytes: the internal id of the
-//! list's scope (the project of a site list, the site of a memory list, the memory of a
-//! comment list) and the last listed item's internal id (big-endian `i32` each), then a
-//! 32-bit check of both. The check catches a cursor that was cut or edited by hand; it is not a seal
-//! (a cursor carries nothing secret: any site id it could name is only a place to resume).
+//! A cursor is the URL-safe base64 (no padding) of thirteen bytes: which kind of list it
+//! pages (sites, memories, comments), the internal id of the list's scope (the project of
+//! a site list, the site of a memory list, the memory of a comment list) and the last
+//! listed item's internal id (big-endian `i32` each), then a 32-bit check of all. The
+//! check catches a cursor that was cut or edited by hand; it is not a seal (a cursor
+//! carries nothing secret: any id it could name is only a place to resume).
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
@@ -17,25 +18,79 @@ pub const DEFAULT_LIMIT: u32 = 100;
 /// Largest `limit`.
 pub const MAX_LIMIT: u32 = 1000;
 
-/// What a cursor says: where a list resumes, and whose list it is (`project_id` is the
-/// scope's id: the project, site or memory whose list it is).
+/// The kinds of paged list: a cursor of one is refused by the others, even when the
+/// scope ids happen to be equal (site 5's memories, memory 5's comments).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum List {
+    Sites = 1,
+    Memories = 2,
+    Comments = 3,
+}
+
+impl List {
+    fn from_byte(b: u8) -> Option<Self> {
+        match b {
+            1 => Some(Self::Sites),
+            2 => Some(Self::Memories),
+            3 => Some(Self::Comments),
+            _ => None,
+        }
+    }
+}
+
+/// Whose list a cursor belongs to: its kind and the internal id of the project, site or
+/// memory whose items it lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Scope {
+    pub list: List,
+    pub id: i32,
+}
+
+impl Scope {
+    /// The sites of project `project_id`.
+    pub fn sites(project_id: i32) -> Self {
+        Self {
+            list: List::Sites,
+            id: project_id,
+        }
+    }
+    /// The memories of site `site_id`.
+    pub fn memories(site_id: i32) -> Self {
+        Self {
+            list: List::Memories,
+            id: site_id,
+        }
+    }
+    /// The comments of memory `memory_id`.
+    pub fn comments(memory_id: i32) -> Self {
+        Self {
+            list: List::Comments,
+            id: memory_id,
+        }
+    }
+}
+
+/// What a cursor says: whose list, and the item it resumes after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
-    pub project_id: i32,
+    pub scope: Scope,
     pub after_id: i32,
 }
 
-/// A list's `limit` and `cursor`, checked for form (the cursor's project is checked by
-/// [`PageQuery::after`], once the project is known).
+/// A list's `limit` and `cursor`, checked for form (the cursor's list is checked by
+/// [`PageQuery::after`], once the list is known).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PageQuery {
     pub limit: Option<u32>,
     pub cursor: Option<Cursor>,
 }
 
+/// Bytes of an encoded cursor before its check.
+const BODY: usize = 9;
+
 fn check(bytes: &[u8]) -> u32 {
     // FNV-1a over a domain tag and the payload.
-    b"muistot.sites"
+    b"muistot.cursor"
         .iter()
         .chain(bytes)
         .fold(0x811c_9dc5_u32, |h, b| {
@@ -45,8 +100,9 @@ fn check(bytes: &[u8]) -> u32 {
 
 impl Cursor {
     pub fn encode(&self) -> String {
-        let mut bytes = Vec::with_capacity(12);
-        bytes.extend_from_slice(&self.project_id.to_be_bytes());
+        let mut bytes = Vec::with_capacity(BODY + 4);
+        bytes.push(self.scope.list as u8);
+        bytes.extend_from_slice(&self.scope.id.to_be_bytes());
         bytes.extend_from_slice(&self.after_id.to_be_bytes());
         let sum = check(&bytes);
         bytes.extend_from_slice(&sum.to_be_bytes());
@@ -56,14 +112,17 @@ impl Cursor {
     /// The cursor in `text`; `None` when it is not one this API wrote.
     pub fn decode(text: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).ok()?;
-        let bytes: [u8; 12] = bytes.try_into().ok()?;
+        let bytes: [u8; BODY + 4] = bytes.try_into().ok()?;
         let word = |i: usize| [bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]];
-        if u32::from_be_bytes(word(8)) != check(&bytes[..8]) {
+        if u32::from_be_bytes(word(BODY)) != check(&bytes[..BODY]) {
             return None;
         }
         Some(Self {
-            project_id: i32::from_be_bytes(word(0)),
-            after_id: i32::from_be_bytes(word(4)),
+            scope: Scope {
+                list: List::from_byte(bytes[0])?,
+                id: i32::from_be_bytes(word(1)),
+            },
+            after_id: i32::from_be_bytes(word(5)),
         })
     }
 }
@@ -107,12 +166,13 @@ impl PageQuery {
         self.paging().then(|| self.limit.unwrap_or(DEFAULT_LIMIT))
     }
 
-    /// The item id the list resumes after; a cursor of another scope's list (another
-    /// project's sites, site's memories or memory's comments) is a 422.
-    pub fn after(&self, project_id: i32) -> Result<Option<i32>, ApiError> {
+    /// The item id the list of `scope` resumes after; a cursor of another list (another
+    /// project's sites, site's memories or memory's comments, or another kind of list)
+    /// is a 422.
+    pub fn after(&self, scope: Scope) -> Result<Option<i32>, ApiError> {
         match self.cursor {
             None => Ok(None),
-            Some(c) if c.project_id == project_id => Ok(Some(c.after_id)),
+            Some(c) if c.scope == scope => Ok(Some(c.after_id)),
             Some(_) => Err(bad_cursor("cursor of another list")),
         }
     }
@@ -140,13 +200,16 @@ mod tests {
 
     #[test]
     fn a_cursor_round_trips_and_is_url_safe() {
-        for (p, a) in [(1, 2), (0, 0), (i32::MAX, i32::MIN), (-5, 7_000_000)] {
-            let c = Cursor {
-                project_id: p,
-                after_id: a,
-            };
+        let scopes = [
+            Scope::sites(1),
+            Scope::memories(0),
+            Scope::comments(i32::MAX),
+            Scope::sites(-5),
+        ];
+        for (scope, a) in scopes.into_iter().zip([2, 0, i32::MIN, 7_000_000]) {
+            let c = Cursor { scope, after_id: a };
             let text = c.encode();
-            assert_eq!(text.len(), 16);
+            assert_eq!(text.len(), 18);
             assert!(text
                 .chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_'));
@@ -157,7 +220,7 @@ mod tests {
     #[test]
     fn an_edited_or_cut_cursor_is_refused() {
         let text = Cursor {
-            project_id: 3,
+            scope: Scope::memories(3),
             after_id: 41,
         }
         .encode();
@@ -169,7 +232,7 @@ mod tests {
             assert_eq!(Cursor::decode(&edited), None, "{edited}");
             chars[i] = old;
         }
-        assert_eq!(Cursor::decode(&text[..12]), None);
+        assert_eq!(Cursor::decode(&text[..16]), None);
         assert_eq!(Cursor::decode(""), None);
         assert_eq!(Cursor::decode("not base64!"), None);
     }
@@ -180,13 +243,15 @@ mod tests {
         assert!(!q.paging());
         assert_eq!(q.size(), None);
         let c = Cursor {
-            project_id: 9,
+            scope: Scope::memories(9),
             after_id: 4,
         };
         let q = PageQuery::parse(&query(&[("cursor", &c.encode())])).unwrap();
         assert_eq!(q.size(), Some(DEFAULT_LIMIT));
-        assert_eq!(q.after(9).unwrap(), Some(4));
-        assert_eq!(loc(q.after(10).unwrap_err()), ["query", "cursor"]);
+        assert_eq!(q.after(Scope::memories(9)).unwrap(), Some(4));
+        for other in [Scope::memories(10), Scope::comments(9), Scope::sites(9)] {
+            assert_eq!(loc(q.after(other).unwrap_err()), ["query", "cursor"]);
+        }
         let q = PageQuery::parse(&query(&[("limit", "1000")])).unwrap();
         assert_eq!(q.size(), Some(1000));
         for bad in ["0", "1001", "-1", "x", "1.5"] {

@@ -10,7 +10,7 @@ use axum::{
 use serde::Serialize;
 
 use super::format::{Format, GEO_JSON};
-use super::page::{Cursor, PageQuery};
+use super::page::{Cursor, PageQuery, Scope};
 use crate::error::ApiError;
 use crate::models::geojson::COLLECTION_HEAD;
 
@@ -140,10 +140,10 @@ pub fn build<T: Serialize>(
     page: Page<T>,
     shape: Shape,
     cap: usize,
-    scope_id: i32,
+    scope: Scope,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
-    build_in(Format::Json, page, shape, cap, scope_id, link)
+    build_in(Format::Json, page, shape, cap, scope, link)
 }
 
 /// [`build`] in `format`: the items are given as they appear in it (features for
@@ -153,29 +153,28 @@ pub fn build_in<T: Serialize>(
     page: Page<T>,
     shape: Shape,
     cap: usize,
-    scope_id: i32,
+    scope: Scope,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
     let mut collected = Collected::default();
     for (key, item) in &page.items {
         collected.push(*key, item)?;
     }
-    finish_in(format, collected, page.more, shape, cap, scope_id, link)
+    finish_in(format, collected, page.more, shape, cap, scope, link)
 }
 
 /// Builds the answer: as many of the items as fit in `cap` bytes (at least one), the
 /// cursor after the last one given when the list goes on (`more`: past these items), and
-/// `link(cursor)` for the header. The cursor is bound to `scope_id`, the internal id of
-/// the project, site or memory whose list it is.
+/// `link(cursor)` for the header. The cursor is bound to `scope`, the list it pages.
 pub fn finish(
     collected: Collected,
     more: bool,
     shape: Shape,
     cap: usize,
-    scope_id: i32,
+    scope: Scope,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
-    finish_in(Format::Json, collected, more, shape, cap, scope_id, link)
+    finish_in(Format::Json, collected, more, shape, cap, scope, link)
 }
 
 /// [`finish`] in `format`: `{"items": […]}`, or `{"type": "FeatureCollection",
@@ -186,7 +185,7 @@ pub fn finish_in(
     more: bool,
     shape: Shape,
     cap: usize,
-    scope_id: i32,
+    scope: Scope,
     link: impl FnOnce(&str) -> String,
 ) -> Result<PagedReply, ApiError> {
     let (head, content_type): (&[u8], _) = match format {
@@ -196,7 +195,7 @@ pub fn finish_in(
     let Collected { keys, parts, bytes } = collected;
     let cursor_at = |i: usize| {
         Cursor {
-            project_id: scope_id,
+            scope,
             after_id: keys[i],
         }
         .encode()
@@ -206,12 +205,7 @@ pub fn finish_in(
         Some(n) => ",\"next\":\"\"".len() + n,
         None => ",\"next\":null".len(),
     };
-    let cursor_len = Cursor {
-        project_id: scope_id,
-        after_id: 0,
-    }
-    .encode()
-    .len();
+    let cursor_len = Cursor { scope, after_id: 0 }.encode().len();
     let whole_len = head.len()
         + bytes
         + CLOSE
@@ -310,31 +304,41 @@ mod tests {
 
     #[test]
     fn the_whole_list_keeps_the_original_shape() {
-        let r = build(page(3, false), Shape::Whole, 1000, 1, |c| c.into()).unwrap();
+        let r = build(page(3, false), Shape::Whole, 1000, Scope::sites(1), |c| {
+            c.into()
+        })
+        .unwrap();
         assert_eq!(
             parsed(&r),
             json!({"items": [{"id": 1}, {"id": 2}, {"id": 3}]})
         );
         assert!(r.link.is_none());
-        let r = build(page(0, false), Shape::Whole, 1000, 1, |c| c.into()).unwrap();
+        let r = build(page(0, false), Shape::Whole, 1000, Scope::sites(1), |c| {
+            c.into()
+        })
+        .unwrap();
         assert_eq!(parsed(&r), json!({"items": []}));
     }
 
     #[test]
     fn a_page_always_has_next() {
-        let r = build(page(2, false), Shape::Paged, 1000, 1, |c| c.into()).unwrap();
+        let r = build(page(2, false), Shape::Paged, 1000, Scope::sites(1), |c| {
+            c.into()
+        })
+        .unwrap();
         assert_eq!(
             parsed(&r),
             json!({"items": [{"id": 1}, {"id": 2}], "next": null})
         );
-        let r = build(page(2, true), Shape::Paged, 1000, 7, |c| format!("u?{c}")).unwrap();
+        let r = build(page(2, true), Shape::Paged, 1000, Scope::sites(7), |c| {
+            format!("u?{c}")
+        })
+        .unwrap();
         let v = parsed(&r);
         assert_eq!(next_after(&v), Some(20));
         assert_eq!(
-            Cursor::decode(v["next"].as_str().unwrap())
-                .unwrap()
-                .project_id,
-            7
+            Cursor::decode(v["next"].as_str().unwrap()).unwrap().scope,
+            Scope::sites(7)
         );
         assert_eq!(
             r.link.unwrap(),
@@ -346,32 +350,46 @@ mod tests {
     fn past_the_cap_the_first_page_that_fits() {
         for cap in [1, 40, 60, 80, 100, 200] {
             for shape in [Shape::Whole, Shape::Paged] {
-                let r = build(page(20, false), shape, cap, 1, |c| c.into()).unwrap();
+                let r = build(page(20, false), shape, cap, Scope::sites(1), |c| c.into()).unwrap();
                 let v = parsed(&r);
                 let n = v["items"].as_array().unwrap().len();
                 assert!(n >= 1);
                 assert!(r.body().len() <= cap || n == 1, "{cap} {}", r.body().len());
                 assert_eq!(next_after(&v), Some(n as i32 * 10), "{cap}");
                 // The largest page that fits: one more item would not.
-                let more = build(page(n as i32 + 1, true), Shape::Paged, usize::MAX, 1, |c| {
-                    c.into()
-                })
+                let more = build(
+                    page(n as i32 + 1, true),
+                    Shape::Paged,
+                    usize::MAX,
+                    Scope::sites(1),
+                    |c| c.into(),
+                )
                 .unwrap();
                 assert!(more.body().len() > cap, "{cap}");
             }
         }
         // Nothing to cut, or one item larger than the cap: no next page to name.
         for shape in [Shape::Whole, Shape::Paged, Shape::Unresumable] {
-            let r = build(page(0, false), shape, 0, 1, |c| c.into()).unwrap();
+            let r = build(page(0, false), shape, 0, Scope::sites(1), |c| c.into()).unwrap();
             assert_eq!(parsed(&r)["items"], json!([]));
-            let r = build(page(1, false), shape, 5, 1, |c| c.into()).unwrap();
+            let r = build(page(1, false), shape, 5, Scope::sites(1), |c| c.into()).unwrap();
             let v = parsed(&r);
             assert_eq!(v["items"], json!([{"id": 1}]));
             assert!(v.get("next").is_none_or(Value::is_null) && r.link.is_none());
         }
-        let r = build(page(1, true), Shape::Paged, 5, 1, |c| c.into()).unwrap();
+        let r = build(page(1, true), Shape::Paged, 5, Scope::sites(1), |c| {
+            c.into()
+        })
+        .unwrap();
         assert_eq!(next_after(&parsed(&r)), Some(10));
-        let r = build(page(20, false), Shape::Unresumable, 60, 1, |c| c.into()).unwrap();
+        let r = build(
+            page(20, false),
+            Shape::Unresumable,
+            60,
+            Scope::sites(1),
+            |c| c.into(),
+        )
+        .unwrap();
         let v = parsed(&r);
         assert!(v.get("next").is_none() && r.body().len() <= 60);
     }

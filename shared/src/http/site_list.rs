@@ -131,7 +131,7 @@ mod tests {
                 "5".to_string()
             } else {
                 crate::http::page::Cursor {
-                    project_id: 1,
+                    scope: crate::http::page::Scope::sites(1),
                     after_id: 1,
                 }
                 .encode()

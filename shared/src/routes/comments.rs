@@ -12,7 +12,7 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
-        page::{PageQuery, MAX_LIMIT},
+        page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, MaybeUser, MemoryId, MemoryPathIds,
         ProjectId, QueryMap, Reply, RequestLang, SiteId,
@@ -108,7 +108,7 @@ async fn list(
         viewer,
     )
     .await?;
-    let after = page_query.after(memory.id)?;
+    let after = page_query.after(Scope::comments(memory.id))?;
     let cap = state.config().max_response_bytes;
     let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, after);
     while chunks.wants_more() {
@@ -128,15 +128,22 @@ async fn list(
     }
     let (collected, more, shape) = chunks.done();
     let limit = page_query.limit;
-    paged::finish(collected, more, shape, cap, memory.id, |cursor| {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(l) = limit {
-            pairs.push(("limit", l.to_string()));
-        }
-        pairs.push(("cursor", cursor.to_string()));
-        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        format!("{}?{q}", at.collection_url(&base))
-    })
+    paged::finish(
+        collected,
+        more,
+        shape,
+        cap,
+        Scope::comments(memory.id),
+        |cursor| {
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            if let Some(l) = limit {
+                pairs.push(("limit", l.to_string()));
+            }
+            pairs.push(("cursor", cursor.to_string()));
+            let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            format!("{}?{q}", at.collection_url(&base))
+        },
+    )
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}", tag = "comments", operation_id = "comments_comments_read",

@@ -13,7 +13,7 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
-        page::{PageQuery, MAX_LIMIT},
+        page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap, Reply,
         RequestLang, SiteId,
@@ -86,7 +86,7 @@ async fn list(
     let path = format!("/projects/{}/sites/{}/memories", project, site);
     let (project, site) =
         memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
-    let after = page_query.after(site.id)?;
+    let after = page_query.after(Scope::memories(site.id))?;
     let cap = state.config().max_response_bytes;
     let mut by_memory = if include_comments {
         // Under the caller's own view, one statement for the whole site
@@ -118,18 +118,25 @@ async fn list(
     }
     let (collected, more, shape) = chunks.done();
     let limit = page_query.limit;
-    paged::finish(collected, more, shape, cap, site.id, |cursor| {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if include_comments {
-            pairs.push(("include_comments", "true".into()));
-        }
-        if let Some(l) = limit {
-            pairs.push(("limit", l.to_string()));
-        }
-        pairs.push(("cursor", cursor.to_string()));
-        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        base.join(&format!("{path}?{q}"))
-    })
+    paged::finish(
+        collected,
+        more,
+        shape,
+        cap,
+        Scope::memories(site.id),
+        |cursor| {
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            if include_comments {
+                pairs.push(("include_comments", "true".into()));
+            }
+            if let Some(l) = limit {
+                pairs.push(("limit", l.to_string()));
+            }
+            pairs.push(("cursor", cursor.to_string()));
+            let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            base.join(&format!("{path}?{q}"))
+        },
+    )
 }
 
 #[utoipa::path(get, path = "/projects/{project}/sites/{site}/memories/{memory}", tag = "memories", operation_id = "memories_memories_read",

@@ -16,7 +16,7 @@ use crate::{
     http::{
         bbox::parse_bbox,
         format::Format,
-        page::PageQuery,
+        page::{PageQuery, Scope},
         paged::{self, Chunks, Page, PagedReply, Shape},
         site_list::SiteListMode,
         ApiJson, AuthUser, BaseUrl, MaybeUser, ProjectId, QueryMap, Reply, RequestLang, SiteId,
@@ -112,7 +112,7 @@ async fn list(
     let viewer = user.viewer();
     let mut conn = state.db().conn().await?;
     let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
-    let after = page_query.after(project.id)?;
+    let after = page_query.after(Scope::sites(project.id))?;
     let cap = state.config().max_response_bytes;
     let (rects, bbox) = match mode {
         SiteListMode::Nearest(_, _, n) if n < 0 => {
@@ -126,7 +126,7 @@ async fn list(
             let near = nearest::Near { lat, lon, n };
             let density = state.site_density();
             let items = nearest::nearest(&mut conn, &project, viewer, near, &loc, density).await?;
-            let (shape, id) = (Shape::Unresumable, project.id);
+            let (shape, id) = (Shape::Unresumable, Scope::sites(project.id));
             return match format {
                 Format::Json => {
                     let items = items.into_iter().map(|s| (0, s)).collect();
@@ -183,21 +183,29 @@ async fn list(
     let limit = page_query.limit;
     // A link keeps the format the query asked for; `Accept` goes with the next request.
     let format_param = query.get("format").map(str::to_string);
-    paged::finish_in(format, collected, more, shape, cap, project.id, |cursor| {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if let Some(f) = format_param {
-            pairs.push(("format", f));
-        }
-        if let Some(b) = bbox {
-            pairs.push(("bbox", b));
-        }
-        if let Some(l) = limit {
-            pairs.push(("limit", l.to_string()));
-        }
-        pairs.push(("cursor", cursor.to_string()));
-        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-        base.join(&format!("/projects/{name}/sites?{q}"))
-    })
+    paged::finish_in(
+        format,
+        collected,
+        more,
+        shape,
+        cap,
+        Scope::sites(project.id),
+        |cursor| {
+            let mut pairs: Vec<(&str, String)> = Vec::new();
+            if let Some(f) = format_param {
+                pairs.push(("format", f));
+            }
+            if let Some(b) = bbox {
+                pairs.push(("bbox", b));
+            }
+            if let Some(l) = limit {
+                pairs.push(("limit", l.to_string()));
+            }
+            pairs.push(("cursor", cursor.to_string()));
+            let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+            base.join(&format!("/projects/{name}/sites?{q}"))
+        },
+    )
 }
 
 /// `bbox` and `zoom` of the clusters, both required; every bad one is reported (422).

@@ -174,6 +174,21 @@ async fn tampered_and_foreign_cursors_are_422() {
         r.assert_status(200);
         assert_eq!(item_ids(&r).len(), 2);
     }
+    // A cursor names its kind of list: one of another kind is refused even when its
+    // scope id is this list's (memory m's comments vs the memories of a site whose
+    // internal id is m).
+    use muistot::http::page::{Cursor, Scope};
+    let id = i32::try_from(m).unwrap();
+    let comments = comments_path(&p, &s, m);
+    for (scope, status) in [
+        (Scope::memories(id), 422),
+        (Scope::sites(id), 422),
+        (Scope::comments(id), 200),
+    ] {
+        let c = Cursor { scope, after_id: 0 }.encode();
+        let r = app.get(&format!("{comments}?cursor={c}"), None).await;
+        r.assert_status(status);
+    }
 }
 
 #[tokio::test]
