@@ -18,7 +18,7 @@ PORT="${SOAK_PORT:-5697}"
 DB=muistot_bench
 base="http://127.0.0.1:$PORT"
 
-sites=$(mysql -h127.0.0.1 -uroot -N -e "SELECT COUNT(*) FROM $DB.sites" 2>/dev/null || echo 0)
+sites=$(mysql -h127.0.0.1 -uroot -N -e "SELECT COUNT(*) FROM $DB.sites WHERE name LIKE 'bench-site-%'" 2>/dev/null || echo 0)
 if [ "$sites" != "100000" ]; then
   echo "soak: seeding first with tests/bench/load.sh"
   BENCH_SECONDS=1 bash tests/bench/load.sh >/dev/null
