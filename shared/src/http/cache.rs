@@ -36,13 +36,18 @@ const ACCOUNT_ROUTES: [&str; 5] = ["auth", "login", "me", "oauth", "register"];
 /// would be escaped.
 const CALLER_FLAGS: [&[u8]; 2] = [b"\"own\":", b"\"waiting_approval\":"];
 
+/// Marks an answer that is the same for every caller whatever its text (the OpenAPI
+/// document names the flags as schema properties): its body is not searched for them.
+#[derive(Clone, Copy, Debug)]
+pub struct SameForEveryone;
+
 /// The middleware: see the module's documentation.
 pub async fn http_cache(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let personal = req.headers().contains_key(header::AUTHORIZATION)
-        || is_account_route(req.uri().path());
+    let personal =
+        req.headers().contains_key(header::AUTHORIZATION) || is_account_route(req.uri().path());
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let response = next.run(req).await;
     if response.headers().contains_key(header::CACHE_CONTROL) {
@@ -62,14 +67,18 @@ pub async fn http_cache(State(state): State<AppState>, req: Request, next: Next)
         Ok(bytes) => bytes,
         Err(e) => return e.into_response(),
     };
-    let flagged = carries_caller_flags(&bytes);
+    let flagged =
+        parts.extensions.get::<SameForEveryone>().is_none() && carries_caller_flags(&bytes);
     if flagged && !personal {
         tracing::warn!("an anonymous answer carried caller flags; served as private");
     }
     let policy = if personal || flagged {
         HeaderValue::from_static(PRIVATE)
     } else {
-        public_policy(state.config().cache_max_age_secs, state.config().cache_swr_secs)
+        public_policy(
+            state.config().cache_max_age_secs,
+            state.config().cache_swr_secs,
+        )
     };
     let tag = strong_etag(&bytes);
     let headers = &mut parts.headers;
@@ -125,10 +134,18 @@ pub fn strong_etag(body: &[u8]) -> String {
     format!("\"{}\"", URL_SAFE_NO_PAD.encode(Sha256::digest(body)))
 }
 
+/// Whether a caller flag has a value in `body`. `null` is no value: the single-site read
+/// writes every field, flags included, as `null` for anonymous callers.
 fn carries_caller_flags(body: &[u8]) -> bool {
-    CALLER_FLAGS
-        .iter()
-        .any(|flag| body.windows(flag.len()).any(|w| w == *flag))
+    CALLER_FLAGS.iter().any(|flag| {
+        body.windows(flag.len())
+            .enumerate()
+            .filter(|(_, w)| w == flag)
+            .any(|(at, _)| {
+                let value = body[at + flag.len()..].trim_ascii_start();
+                !value.starts_with(b"null")
+            })
+    })
 }
 
 /// Whether `If-None-Match: header` names the current `tag`, so that a `GET` is answered
@@ -216,11 +233,24 @@ mod tests {
         // The words inside a text (quotes escaped) are not flags.
         assert!(!carries_caller_flags(br#"{"story":"my \"own\": house"}"#));
         assert!(!carries_caller_flags(br#"{"title":"own"}"#));
+        // The single-site read writes absent flags as null.
+        assert!(!carries_caller_flags(
+            br#"{"waiting_approval":null,"own": null}"#
+        ));
+        assert!(carries_caller_flags(
+            br#"{"own":null,"memories":[{"own":true}]}"#
+        ));
     }
 
     #[test]
     fn account_routes_are_recognised_by_their_first_segment() {
-        for p in ["/me", "/auth/status", "/oauth", "/login/email-only", "/register"] {
+        for p in [
+            "/me",
+            "/auth/status",
+            "/oauth",
+            "/login/email-only",
+            "/register",
+        ] {
             assert!(is_account_route(p), "{p}");
         }
         for p in ["/", "/projects", "/projects/me", "/languages", "/melody"] {
