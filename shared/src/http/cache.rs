@@ -138,13 +138,10 @@ pub fn strong_etag(body: &[u8]) -> String {
 /// writes every field, flags included, as `null` for anonymous callers.
 fn carries_caller_flags(body: &[u8]) -> bool {
     CALLER_FLAGS.iter().any(|flag| {
-        body.windows(flag.len())
-            .enumerate()
-            .filter(|(_, w)| w == flag)
-            .any(|(at, _)| {
-                let value = body[at + flag.len()..].trim_ascii_start();
-                !value.starts_with(b"null")
-            })
+        memchr::memmem::find_iter(body, flag).any(|at| {
+            let value = body[at + flag.len()..].trim_ascii_start();
+            !value.starts_with(b"null")
+        })
     })
 }
 
