@@ -89,6 +89,12 @@ pub struct Config {
     /// `MUISTOT_MAX_RESPONSE_BYTES`: the largest list body answered in one response; past
     /// it a list answers its first page with `next` (docs/api-conventions.md#pages).
     pub max_response_bytes: usize,
+    /// `MUISTOT_CACHE_MAX_AGE`: seconds a shared cache or browser may reuse an anonymous
+    /// answer without asking again (docs/api-conventions.md#caching).
+    pub cache_max_age_secs: u64,
+    /// `MUISTOT_CACHE_SWR`: seconds past that during which a cache may still answer with its
+    /// copy while it fetches a fresh one (`stale-while-revalidate`).
+    pub cache_swr_secs: u64,
     pub aws: AwsConfig,
 }
 
@@ -239,6 +245,12 @@ impl Config {
                 "MUISTOT_MAX_RESPONSE_BYTES",
                 DEFAULT_MAX_RESPONSE_BYTES,
             )? as usize,
+            cache_max_age_secs: parse_num(
+                get("MUISTOT_CACHE_MAX_AGE"),
+                "MUISTOT_CACHE_MAX_AGE",
+                30,
+            )? as u64,
+            cache_swr_secs: parse_num(get("MUISTOT_CACHE_SWR"), "MUISTOT_CACHE_SWR", 300)? as u64,
             aws: AwsConfig {
                 endpoint_url: get("AWS_ENDPOINT_URL"),
                 region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
@@ -317,6 +329,16 @@ mod tests {
         assert_eq!(c.max_response_bytes, 2000);
         let e = cfg(&[("MUISTOT_MAX_RESPONSE_BYTES", "5MB")]).unwrap_err();
         assert_eq!(e.var, "MUISTOT_MAX_RESPONSE_BYTES");
+    }
+
+    #[test]
+    fn cache_lifetimes_are_short_by_default_and_configurable() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!((c.cache_max_age_secs, c.cache_swr_secs), (30, 300));
+        let c = cfg(&[("MUISTOT_CACHE_MAX_AGE", "0"), ("MUISTOT_CACHE_SWR", "60")]).unwrap();
+        assert_eq!((c.cache_max_age_secs, c.cache_swr_secs), (0, 60));
+        let e = cfg(&[("MUISTOT_CACHE_SWR", "5m")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_CACHE_SWR");
     }
 
     #[test]

@@ -101,6 +101,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         for group in Group::ALL {
             doc.merge(group.openapi_router().into_openapi());
         }
+        responses::add_conditional_reads(&mut doc);
         doc
     })
     .clone()

@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by every router: extractors that answer with our envelope,
-//! language negotiation, `Location` URLs, and the common success responses.
+//! language negotiation, `Location` URLs, the common success responses, and the caching
+//! headers of reads.
 
 pub mod auth;
 pub mod bbox;
+pub mod cache;
 pub mod doc;
 pub mod envelope;
 pub mod extract;

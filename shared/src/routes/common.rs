@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use axum::{
     http::header,
     response::{Html, IntoResponse},
-    Json, Router,
+    Extension, Json, Router,
 };
 use serde::Serialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -16,7 +16,7 @@ use super::table;
 use crate::{
     error::{ApiError, ErrorEnvelope},
     http::doc::responses::{Always, Invalid},
-    http::{BaseUrl, QueryMap},
+    http::{cache::SameForEveryone, BaseUrl, QueryMap},
     state::AppState,
 };
 
@@ -38,8 +38,9 @@ pub fn router() -> Router<AppState> {
 #[utoipa::path(get, path = "/docs", tag = "common", operation_id = "common_docs",
     summary = "Interactive API reference (Scalar, whose script the browser loads from its CDN)",
     responses((status = 200, description = "HTML page", content_type = "text/html"), Always))]
-async fn docs() -> Html<&'static str> {
-    Html(docs_page())
+async fn docs() -> impl IntoResponse {
+    // The page embeds the document, which names the caller flags as properties.
+    (Extension(SameForEveryone), Html(docs_page()))
 }
 
 #[utoipa::path(get, path = "/openapi.json", tag = "common", operation_id = "common_openapi_json",
@@ -47,6 +48,7 @@ async fn docs() -> Html<&'static str> {
     responses((status = 200, description = "The document", content_type = "application/json"), Always))]
 async fn openapi_json() -> impl IntoResponse {
     (
+        Extension(SameForEveryone),
         [(header::CONTENT_TYPE, "application/json")],
         compact_document(),
     )

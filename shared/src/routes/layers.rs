@@ -1,5 +1,5 @@
 //! The cross-cutting layers every group's router is served with: request ids, tracing,
-//! CORS, the request guard, the body limit, panic catching, authentication, the `HEAD`
+//! CORS, the caching headers of reads, the request guard, the body limit, panic catching, authentication, the `HEAD`
 //! refusal, and the answers for requests no route matches.
 
 use std::{sync::Arc, time::Duration};
@@ -21,7 +21,7 @@ use tower_http::{
 use super::{group::Group, table::known_routes};
 use crate::{
     error::ApiError,
-    http::{guard, guard::MAX_BODY_BYTES, BaseUrl},
+    http::{cache, guard, guard::MAX_BODY_BYTES, BaseUrl},
     state::AppState,
 };
 
@@ -90,6 +90,8 @@ pub(super) fn with_layers(state: AppState, routes: Router<AppState>, groups: &[G
         .layer(catch_panics())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), guard::guard))
+        // Outside the guard, so that its 413 and 503 answers are marked `no-store` too.
+        .layer(middleware::from_fn_with_state(state.clone(), cache::http_cache))
         .layer(cors(&state))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -2,6 +2,7 @@
 
 mod access;
 mod admin;
+mod caching;
 mod clusters;
 mod comments;
 mod common;

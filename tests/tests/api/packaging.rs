@@ -7,9 +7,11 @@
 //! so a function whose router has not landed yet fails by name while the others pass.
 //!
 //! Here: the route table against the template and the routers. The template is read in
-//! `packaging/template.rs`, the events are checked in `packaging/events.rs`, and how the
-//! functions are built and deployed in `packaging/deploy.rs`.
+//! `packaging/template.rs`, the events are checked in `packaging/events.rs`, how the
+//! functions are built and deployed in `packaging/deploy.rs`, and the optional CDN in
+//! `packaging/cdn.rs`.
 
+mod cdn;
 mod deploy;
 mod events;
 mod template;

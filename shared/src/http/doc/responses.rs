@@ -9,6 +9,8 @@
 //! * [`Invalid`] (422) where the operation reads a path parameter, a query or a body.
 //! * [`TooLarge`] (413) where the operation takes a body.
 //! * [`NotLocalized`] (406) on the resource groups' language negotiation.
+//! * `Unchanged` (304): added to every `GET` by [`add_conditional_reads`], since one
+//!   layer answers them all (`http::cache`).
 
 use std::collections::BTreeMap;
 
@@ -191,6 +193,31 @@ pub fn components() -> Vec<(&'static str, Response)> {
                 .build(),
         ),
         (
+            "Unchanged",
+            ResponseBuilder::new()
+                .description(
+                    "`If-None-Match` names the current `ETag`: the answer has not changed \
+                     (docs/api-conventions.md#caching); empty body",
+                )
+                .header(
+                    "ETag",
+                    required_header(
+                        "Strong tag of the body the 200 would have",
+                        string_schema(Some("^\"[A-Za-z0-9_-]+\"$")),
+                        json!("\"47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU\""),
+                    ),
+                )
+                .header(
+                    "Cache-Control",
+                    required_header(
+                        "As on the 200: `public, max-age=…, stale-while-revalidate=…` or `private, no-store`",
+                        string_schema(None),
+                        json!("public, max-age=30, stale-while-revalidate=300"),
+                    ),
+                )
+                .build(),
+        ),
+        (
             "SessionStarted",
             ResponseBuilder::new()
                 .description("Logged in; empty body")
@@ -208,6 +235,19 @@ pub fn components() -> Vec<(&'static str, Response)> {
                 .build(),
         ),
     ]
+}
+
+/// Every `GET` without a `304` of its own may answer `Unchanged` to `If-None-Match`
+/// (docs/api-conventions.md#caching).
+pub fn add_conditional_reads(doc: &mut utoipa::openapi::OpenApi) {
+    for item in doc.paths.paths.values_mut() {
+        if let Some(get) = item.get.as_mut() {
+            get.responses
+                .responses
+                .entry("304".to_string())
+                .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Unchanged")));
+        }
+    }
 }
 
 /// An error response: the envelope as JSON with an example.

@@ -147,7 +147,8 @@ fn environment_api_and_storage_follow_the_design() {
         res["ImagesBucket"]["Type"].as_str(),
         Some("AWS::S3::Bucket")
     );
-    assert!(t.doc["Outputs"]["ApiUrl"]["Value"]
+    // The HTTP API's URL, or the CDN's in front of it (packaging/cdn.rs).
+    assert!(t.doc["Outputs"]["OriginUrl"]["Value"]
         .as_str()
         .is_some_and(|v| v.contains("${HttpApi}.execute-api")));
 }
