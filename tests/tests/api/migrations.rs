@@ -201,7 +201,12 @@ async fn site_tiles_are_backfilled_on_a_database_of_the_original_server() {
     // The index InnoDB made for the project FK is back, as the original had it (the
     // `(project_id, tile)` index serves that FK now).
     conn.query_drop(
-        "DROP TRIGGER trg_sites_tile_insert;
+        "DROP TRIGGER trg_sites_cells_insert;
+         DROP TRIGGER trg_sites_cells_update;
+         DROP TRIGGER trg_sites_cells_delete;
+         DROP PROCEDURE site_cell_refresh;
+         DROP TABLE site_cells;
+         DROP TRIGGER trg_sites_tile_insert;
          DROP TRIGGER trg_sites_tile_update;
          DROP FUNCTION site_tile;
          ALTER TABLE sites ADD INDEX fk_sites_project (project_id), DROP INDEX idx_sites_tile,
@@ -230,6 +235,19 @@ async fn site_tiles_are_backfilled_on_a_database_of_the_original_server() {
     assert_eq!(tile, Some(muistot::geo::tile_key(24.9, 60.1)));
     assert_eq!((lon, lat), (Some(24.9), Some(60.1)));
     assert_eq!(modified, "2022-03-04 05:06:07");
+    // The clusters' per-cell sums were built from the existing rows.
+    let (cells, counted): (i64, i64) = conn
+        .query_first("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM site_cells")
+        .await
+        .unwrap()
+        .unwrap();
+    let sites: i64 = conn
+        .query_first("SELECT COUNT(*) FROM sites")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cells > 0);
+    assert_eq!(counted, sites);
     // The original server's insert, as it writes it.
     conn.query_drop(
         "INSERT INTO sites (project_id, name, published, location)
