@@ -1,11 +1,13 @@
 //! Images in an S3 bucket (`MUISTOT_IMAGES=s3://BUCKET`), the store of deployed functions
-//! (Lambda's disk is not kept). Objects are named like the `images.file_name` rows.
+//! (Lambda's disk is not kept). Objects are named like the `images.file_name` rows; kept
+//! exports go under `exports/`, which the bucket's lifecycle rule expires.
 
 use crate::aws::SdkConfig;
 use async_trait::async_trait;
-use aws_sdk_s3::{primitives::ByteStream, Client};
+use aws_sdk_s3::{presigning::PresigningConfig, primitives::ByteStream, Client};
 use chrono::{DateTime, Utc};
 
+use super::export::{ExportFile, ExportStore, EXPORT_PREFIX};
 use super::store::{sniff_mime, ImageStore, StoredImage};
 use crate::error::ApiError;
 
@@ -91,5 +93,38 @@ impl ImageStore for S3ImageStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl ExportStore for S3ImageStore {
+    async fn publish(
+        &self,
+        file: ExportFile<'_>,
+        lifetime: std::time::Duration,
+    ) -> Result<String, ApiError> {
+        let extension = file.filename.rsplit_once('.').map_or("", |(_, e)| e);
+        let key = format!("{EXPORT_PREFIX}{}.{extension}", uuid::Uuid::new_v4());
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .content_type(file.content_type)
+            .content_disposition(format!("attachment; filename=\"{}\"", file.filename))
+            .body(ByteStream::from(file.bytes))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let presigning = PresigningConfig::expires_in(lifetime)
+            .map_err(|e| ApiError::internal(format!("export URL lifetime: {e}")))?;
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .presigned(presigning)
+            .await
+            .map_err(unavailable)?;
+        Ok(request.uri().to_string())
     }
 }
