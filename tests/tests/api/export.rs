@@ -377,3 +377,83 @@ async fn past_the_cap_the_s3_store_answers_303_to_the_file() {
         }
     }
 }
+
+/// An API Gateway (HTTP API, payload 2.0) event of `GET path?query`, anonymous.
+fn get_event(path: &str, route: &str, query: &str) -> String {
+    json!({
+        "version": "2.0",
+        "routeKey": format!("GET {route}"),
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": {"host": "api.example.com", "x-forwarded-proto": "https"},
+        "requestContext": {
+            "accountId": "123456789012", "apiId": "api", "domainName": "api.example.com",
+            "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                     "sourceIp": "127.0.0.1", "userAgent": "export-test"},
+            "requestId": "export", "routeKey": format!("GET {route}"), "stage": "$default",
+            "time": "05/Dec/2026:09:00:00 +0000", "timeEpoch": 1_796_461_200_000u64
+        },
+        "isBase64Encoded": false
+    })
+    .to_string()
+}
+
+/// The projects function as Lambda runs it (the event through lambda_http into its
+/// service, the answer converted for API Gateway): the streamed body arrives whole, and
+/// with the S3 store an export past the cap is a 303 to the same bytes.
+#[tokio::test]
+async fn the_projects_function_answers_through_lambda_http() {
+    use muistot::{
+        routes::{self, Group},
+        AppState,
+    };
+    use tower::ServiceExt;
+
+    let bucket = moto_bucket().await;
+    let mut env = aws_env();
+    env.push(("MUISTOT_IMAGES", format!("s3://{bucket}")));
+    env.push(("MUISTOT_MAX_RESPONSE_BYTES", "250".into()));
+    let s3 = TestApp::spawn_with(env).await;
+    let folder = TestApp::spawn().await;
+    let p = published_project(&folder, &[]).await;
+    for i in 0..6 {
+        site_at(&folder, &p, true, None, 60.0 + f64::from(i), 25.0).await;
+    }
+    let path = format!("/projects/{p}/export");
+    let expected = folder.get(&format!("{path}?format=csv"), None).await;
+    assert!(expected.text.len() > 250);
+    for (app, status) in [(&folder, 200), (&s3, 303)] {
+        let state = AppState::build(app.config.clone()).await.unwrap();
+        let event = get_event(&path, "/projects/{project}/export", "format=csv");
+        let req = lambda_http::request::from_str(&event).unwrap();
+        let res = routes::lambda_service(state, Group::Projects, Group::Projects.routes())
+            .oneshot(req)
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), status);
+        let location = res
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = lambda_http::IntoResponse::into_response(res)
+            .await
+            .into_body();
+        let text = match (status, body) {
+            (200, lambda_http::Body::Text(t)) => t,
+            (303, lambda_http::Body::Empty) => reqwest::get(location.unwrap())
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            (303, lambda_http::Body::Text(t)) if t.is_empty() => reqwest::get(location.unwrap())
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            (_, other) => panic!("{status}: {other:?}"),
+        };
+        assert_eq!(text, expected.text);
+    }
+}
