@@ -13,7 +13,7 @@ use futures_util::stream;
 use super::QueryMap;
 use crate::{
     error::{ApiError, ApiResult},
-    images::{ExportFile, EXPORT_URL_LIFETIME},
+    images::{ExportMeta, ExportStore, ExportUpload, EXPORT_URL_LIFETIME},
     models::export::ExportFormat,
     repos::site_pages::AllSites,
     state::AppState,
@@ -48,25 +48,105 @@ pub async fn deliver(
             Body::from_stream(streamed(sites, format)),
         ));
     };
-    let bytes = whole(sites, format).await?;
-    if bytes.len() <= state.config().max_response_bytes {
-        return Ok(file(format, &filename, Body::from(bytes)));
-    }
-    let size = bytes.len();
-    let file = ExportFile {
-        bytes,
+    let meta = ExportMeta {
         content_type: format.media_type(),
         filename: &filename,
     };
-    let url = store.publish(file, EXPORT_URL_LIFETIME).await?;
-    tracing::info!(size, "export kept in the store, answered 303");
-    let mut r = StatusCode::SEE_OTHER.into_response();
-    let location = HeaderValue::from_str(&url)
-        .map_err(|e| ApiError::internal(format!("export URL as a header: {e}")))?;
-    r.headers_mut().insert(header::LOCATION, location);
-    r.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(r)
+    let cap = state.config().max_response_bytes;
+    match whole_or_kept(store, sites, format, meta, cap).await? {
+        Written::Whole(bytes) => Ok(file(format, &filename, Body::from(bytes))),
+        Written::Kept(url) => {
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            let location = HeaderValue::from_str(&url)
+                .map_err(|e| ApiError::internal(format!("export URL as a header: {e}")))?;
+            r.headers_mut().insert(header::LOCATION, location);
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Ok(r)
+        }
+    }
+}
+
+/// An export written for an answer that cannot be streamed.
+enum Written {
+    /// At most the cap: the bytes.
+    Whole(Vec<u8>),
+    /// Past the cap: kept in the store, at this URL.
+    Kept(String),
+}
+
+/// Reads the export into memory up to `cap` bytes; past them, writes it on to a file of
+/// `store` as it is read (holding at most a part of the store's and one chunk of sites).
+async fn whole_or_kept(
+    store: &dyn ExportStore,
+    mut sites: AllSites,
+    format: ExportFormat,
+    meta: ExportMeta<'_>,
+    cap: usize,
+) -> ApiResult<Written> {
+    let mut buffer = format.head()?;
+    let mut upload: Option<Box<dyn ExportUpload>> = None;
+    let written = write_all(
+        store,
+        &mut sites,
+        format,
+        meta,
+        cap,
+        &mut buffer,
+        &mut upload,
+    )
+    .await;
+    match (written, upload) {
+        (Ok(()), None) => Ok(Written::Whole(buffer)),
+        (Ok(()), Some(upload)) => {
+            let url = upload.finish(EXPORT_URL_LIFETIME).await?;
+            tracing::info!("export past the response size cap kept in the store");
+            Ok(Written::Kept(url))
+        }
+        (Err(e), upload) => {
+            if let Some(upload) = upload {
+                upload.abort().await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The sites and the tail into `buffer`, which goes on into `upload` once it has passed
+/// `cap` (the upload is started then).
+async fn write_all(
+    store: &dyn ExportStore,
+    sites: &mut AllSites,
+    format: ExportFormat,
+    meta: ExportMeta<'_>,
+    cap: usize,
+    buffer: &mut Vec<u8>,
+    upload: &mut Option<Box<dyn ExportUpload>>,
+) -> ApiResult<()> {
+    let mut first = true;
+    loop {
+        let done = match sites.next_chunk().await? {
+            Some(chunk) => {
+                buffer.extend(format.encode(&chunk, first)?);
+                first &= chunk.is_empty();
+                false
+            }
+            None => {
+                buffer.extend_from_slice(format.tail());
+                true
+            }
+        };
+        if upload.is_none() && buffer.len() > cap {
+            *upload = Some(store.create(meta).await?);
+        }
+        if let Some(upload) = upload.as_mut() {
+            upload.write(buffer).await?;
+            buffer.clear();
+        }
+        if done {
+            return Ok(());
+        }
+    }
 }
 
 /// A `200` with the file's type and name.
@@ -81,18 +161,6 @@ fn file(format: ExportFormat, filename: &str, body: Body) -> Response {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     r
-}
-
-/// The whole file in memory.
-async fn whole(mut sites: AllSites, format: ExportFormat) -> ApiResult<Vec<u8>> {
-    let mut bytes = format.head()?;
-    let mut first = true;
-    while let Some(chunk) = sites.next_chunk().await? {
-        bytes.extend(format.encode(&chunk, first)?);
-        first &= chunk.is_empty();
-    }
-    bytes.extend_from_slice(format.tail());
-    Ok(bytes)
 }
 
 /// Where a streamed export is.

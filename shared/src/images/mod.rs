@@ -12,5 +12,5 @@ pub use dir::DirImageStore;
 #[cfg(feature = "s3")]
 pub use s3::S3ImageStore;
 
-pub use export::{ExportFile, ExportStore, EXPORT_PREFIX, EXPORT_URL_LIFETIME};
+pub use export::{ExportMeta, ExportStore, ExportUpload, EXPORT_PREFIX, EXPORT_URL_LIFETIME};
 pub use store::{bundled, content_tag, sniff_mime, ImageKind, ImageStore, NotBuiltIn, StoredImage};
