@@ -232,7 +232,10 @@ impl ExportUpload for S3ExportUpload {
         mut self: Box<Self>,
         lifetime: std::time::Duration,
     ) -> Result<String, ApiError> {
-        self.complete().await?;
+        if let Err(e) = self.complete().await {
+            self.abort().await;
+            return Err(e);
+        }
         let presigning = PresigningConfig::expires_in(lifetime)
             .map_err(|e| ApiError::internal(format!("export URL lifetime: {e}")))?;
         let request = self
