@@ -340,6 +340,15 @@ async fn past_the_cap_the_s3_store_answers_303_to_the_file() {
             let whole = under.get(&path, who).await;
             whole.assert_status(200);
             assert_eq!(whole.text, direct.text);
+            // Caching (docs/api-conventions.md#caching): a streamed body is not tagged; a
+            // whole one is, and public for anonymous callers.
+            assert_eq!(direct.header("cache-control"), Some("private, no-store"));
+            assert!(direct.header("etag").is_none());
+            assert!(whole.header("etag").is_some());
+            let public = whole
+                .header("cache-control")
+                .is_some_and(|c| c.starts_with("public"));
+            assert_eq!(public, who.is_none());
             assert_eq!(
                 whole.header("content-length"),
                 Some(direct.text.len().to_string().as_str())
@@ -349,6 +358,7 @@ async fn past_the_cap_the_s3_store_answers_303_to_the_file() {
             let r = over.get(&path, who).await;
             r.assert_status(303);
             assert!(r.text.is_empty());
+            assert_eq!(r.header("cache-control"), Some("no-store"));
             let url = r.header("location").unwrap().to_string();
             assert!(
                 url.starts_with(&format!("{}/{bucket}/exports/", moto_url())),
