@@ -7,7 +7,7 @@ use crate::{
     db::Db,
     error::ApiError,
     geo::SiteDensity,
-    images::{DirImageStore, ImageStore},
+    images::{DirImageStore, ExportStore, ImageStore},
     mail::Mailer,
     repos::languages::LanguageCache,
     sessions::{MemorySessionStore, SessionStore},
@@ -21,6 +21,9 @@ struct Inner {
     db: Db,
     sessions: Arc<dyn SessionStore>,
     images: Arc<dyn ImageStore>,
+    /// Where an export too large for one response is kept (the S3 image store); `None`
+    /// with a folder of images, whose local server streams every export instead.
+    exports: Option<Arc<dyn ExportStore>>,
     mailer: Arc<dyn Mailer>,
     /// The database's language rows, learnt as they are read.
     languages: LanguageCache,
@@ -108,24 +111,28 @@ impl AppState {
         #[cfg(not(feature = "ses"))]
         let mailer = crate::mail::from_config(&config).await;
         let mailer = mailer.map_err(InitError::Mail)?;
-        let images: Arc<dyn ImageStore> = match &config.images {
-            ImagesConfig::Dir(path) => Arc::new(DirImageStore::new(path.clone())),
-            #[cfg(feature = "s3")]
-            ImagesConfig::S3 { bucket } => match &aws {
-                Some(sdk) if sdk.region().is_some() => {
-                    Arc::new(crate::images::S3ImageStore::new(sdk, bucket.clone()))
-                }
-                _ => {
-                    return Err(InitError::Images(
-                        "s3:// needs an AWS region (set AWS_REGION)".into(),
-                    ))
-                }
-            },
-            // This function serves no image route: a stand-in that never answers.
-            #[cfg(not(feature = "s3"))]
-            ImagesConfig::S3 { .. } => Arc::new(crate::images::NotBuiltIn("S3")),
-        };
-        Ok(Self::from_parts(config, db, sessions, images, mailer))
+        let (images, exports): (Arc<dyn ImageStore>, Option<Arc<dyn ExportStore>>) =
+            match &config.images {
+                ImagesConfig::Dir(path) => (Arc::new(DirImageStore::new(path.clone())), None),
+                #[cfg(feature = "s3")]
+                ImagesConfig::S3 { bucket } => match &aws {
+                    Some(sdk) if sdk.region().is_some() => {
+                        let s3 = Arc::new(crate::images::S3ImageStore::new(sdk, bucket.clone()));
+                        (s3.clone(), Some(s3))
+                    }
+                    _ => {
+                        return Err(InitError::Images(
+                            "s3:// needs an AWS region (set AWS_REGION)".into(),
+                        ))
+                    }
+                },
+                // This function serves no image route: a stand-in that never answers.
+                #[cfg(not(feature = "s3"))]
+                ImagesConfig::S3 { .. } => (Arc::new(crate::images::NotBuiltIn("S3")), None),
+            };
+        Ok(Self::assemble(
+            config, db, sessions, images, exports, mailer,
+        ))
     }
 
     pub fn from_parts(
@@ -135,11 +142,23 @@ impl AppState {
         images: Arc<dyn ImageStore>,
         mailer: Arc<dyn Mailer>,
     ) -> Self {
+        Self::assemble(config, db, sessions, images, None, mailer)
+    }
+
+    fn assemble(
+        config: Config,
+        db: Db,
+        sessions: Arc<dyn SessionStore>,
+        images: Arc<dyn ImageStore>,
+        exports: Option<Arc<dyn ExportStore>>,
+        mailer: Arc<dyn Mailer>,
+    ) -> Self {
         Self(Arc::new(Inner {
             config,
             db,
             sessions,
             images,
+            exports,
             mailer,
             languages: LanguageCache::default(),
             site_density: SiteDensity::default(),
@@ -157,6 +176,10 @@ impl AppState {
     }
     pub fn images(&self) -> &Arc<dyn ImageStore> {
         &self.0.images
+    }
+    /// Where exports too large for one response are kept, when the image store can.
+    pub fn exports(&self) -> Option<&dyn ExportStore> {
+        self.0.exports.as_deref()
     }
     pub fn mailer(&self) -> &dyn Mailer {
         self.0.mailer.as_ref()

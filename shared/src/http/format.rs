@@ -7,8 +7,8 @@ use axum::http::{header, HeaderMap};
 use super::QueryMap;
 use crate::error::{ApiError, ApiResult};
 
-/// The media type of a GeoJSON answer (RFC 7946, section 12).
-pub const GEO_JSON: &str = "application/geo+json";
+/// The media type of a GeoJSON answer.
+pub use crate::models::geojson::GEO_JSON;
 
 /// The answer's format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

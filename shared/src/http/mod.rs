@@ -7,6 +7,7 @@ pub mod bbox;
 pub mod cache;
 pub mod doc;
 pub mod envelope;
+pub mod export;
 pub mod extract;
 pub mod format;
 pub mod guard;

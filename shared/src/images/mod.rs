@@ -2,6 +2,7 @@
 //! stored under a server-chosen random name through an [`ImageStore`].
 
 mod dir;
+mod export;
 #[cfg(feature = "s3")]
 mod s3;
 mod store;
@@ -11,4 +12,5 @@ pub use dir::DirImageStore;
 #[cfg(feature = "s3")]
 pub use s3::S3ImageStore;
 
+pub use export::{ExportMeta, ExportStore, ExportUpload, EXPORT_PREFIX, EXPORT_URL_LIFETIME};
 pub use store::{bundled, content_tag, sniff_mime, ImageKind, ImageStore, NotBuiltIn, StoredImage};

@@ -6,6 +6,9 @@ use serde::Serialize;
 
 use super::site::Site;
 
+/// The media type of GeoJSON (RFC 7946, section 12).
+pub const GEO_JSON: &str = "application/geo+json";
+
 /// The opening of a feature collection's body, up to its first feature.
 pub const COLLECTION_HEAD: &[u8] = b"{\"type\":\"FeatureCollection\",\"features\":[";
 

@@ -1,6 +1,7 @@
 //! Request and response types (serde) and their validation. No SQL, no HTTP here.
 
 pub mod comment;
+pub mod export;
 pub mod geojson;
 pub mod info;
 pub mod memory;

@@ -175,3 +175,56 @@ pub async fn in_boxes(
     let rows: Vec<Row> = q.exec(sql, params).await?;
     page(rows, take)
 }
+
+/// Every site of a project the caller may see, in id order, read [`list_after`] a chunk at
+/// a time on a connection of its own: an export of any size holds one chunk of rows.
+pub struct AllSites {
+    conn: mysql_async::Conn,
+    project: ProjectAccess,
+    viewer: Viewer,
+    lang: String,
+    chunk: u32,
+    after: Option<i32>,
+    done: bool,
+}
+
+impl AllSites {
+    pub fn new(
+        conn: mysql_async::Conn,
+        project: ProjectAccess,
+        viewer: Viewer,
+        lang: String,
+        chunk: u32,
+    ) -> Self {
+        Self {
+            conn,
+            project,
+            viewer,
+            lang,
+            chunk: chunk.max(1),
+            after: None,
+            done: false,
+        }
+    }
+
+    /// The next chunk (possibly empty), or `None` after the last.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<Site>>, ApiError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = list_after(
+            &mut self.conn,
+            &self.project,
+            self.viewer,
+            &self.lang,
+            self.after,
+            Some(self.chunk),
+        )
+        .await?;
+        self.done = !page.more;
+        if let Some((id, _)) = page.items.last() {
+            self.after = Some(*id);
+        }
+        Ok(Some(page.items.into_iter().map(|(_, s)| s).collect()))
+    }
+}

@@ -9,12 +9,16 @@ use crate::{
         params::{AcceptLanguage, ContentLanguage, ProjectPath, UsernameQuery},
         responses::{Always, Changed, Created, Invalid, NotLocalized, NotModified, TooLarge},
     },
-    http::{ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang},
+    http::{
+        export::{deliver, export_format},
+        ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang,
+    },
     models::{
+        geojson::SiteCollection,
         info::{invalid, InfoIn},
         project::{ModifiedProjectIn, NewProjectIn, Project},
     },
-    repos::{self, images::Uploads, projects},
+    repos::{self, images::Uploads, projects, site_pages::AllSites},
     state::AppState,
     validation::{EntityId, Patch, Username},
 };
@@ -27,6 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(read, modify, remove))
         .routes(routes!(add_admin, remove_admin))
         .routes(routes!(localize))
+        .routes(routes!(export))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -413,4 +418,50 @@ async fn localize(
     projects::upsert_info(&mut tx, project.id, lang_id, &info, user.id).await?;
     tx.commit().await?;
     Ok(Reply::Changed(base.join(&format!("/projects/{name}"))))
+}
+
+/// Sites per statement of an export: the rows of one chunk are all it holds at a time.
+const EXPORT_CHUNK: u32 = 2000;
+
+#[utoipa::path(get, path = "/projects/{project}/export", tag = "projects", operation_id = "projects_export",
+    summary = "Every site of the project the caller may see, as one GeoJSON or CSV file",
+    description = "The sites of the site list (the same visibility, localisation and order; \
+`GET /projects/{project}/sites` without `limit`), whole and unpaged, as a download \
+(`Content-Disposition: attachment`). `format=geojson` (the default) gives the RFC 7946 \
+`FeatureCollection` of the site list's GeoJSON answer; `format=csv` gives RFC 4180 CSV in \
+UTF-8 with CRLF line ends and the header row `id,lang,name,abstract,lon,lat,memories_count,image` \
+(`lang`: the language of name and abstract; an unset abstract or image is an empty field). \
+Where the server keeps its images in S3 (on Lambda, whose response is at most 6 MB), an export \
+larger than the response size cap (`MUISTOT_MAX_RESPONSE_BYTES`) is answered `303` with a \
+`Location` that serves the file for five minutes; elsewhere it is streamed.",
+    params(ProjectPath,
+        ("format" = Option<String>, Query, description = "`geojson` (default) or `csv`", pattern = "^(geojson|csv)$"),
+        AcceptLanguage),
+    responses(
+        (status = 200, description = "The file",
+            content(
+                (SiteCollection = "application/geo+json"),
+                (String = "text/csv"),
+            ),
+            headers(("Content-Disposition" = String, description = "`attachment; filename=\"<project>-sites.<geojson|csv>\"`"))),
+        (status = 303, description = "Too large for one response: `Location` serves the file for five minutes",
+            headers(("Location" = String, description = "A short-lived URL of the file"))),
+        (status = 404, description = "No such project, or not visible to the caller", body = ErrorEnvelope),
+        Always, NotLocalized, Invalid
+    ))]
+async fn export(
+    state: axum::extract::State<AppState>,
+    ProjectId(name): ProjectId,
+    query: QueryMap,
+    user: MaybeUser,
+    lang: RequestLang,
+) -> ApiResult<axum::response::Response> {
+    let format = export_format(&query)?;
+    let lang = lang.resolve()?;
+    let viewer = user.viewer();
+    let mut conn = state.db().conn().await?;
+    let project = projects::require_visible(&mut conn, name.as_str(), viewer).await?;
+    let filename = format!("{}-sites.{}", project.name, format.extension());
+    let sites = AllSites::new(conn, project, viewer, lang, EXPORT_CHUNK);
+    deliver(&state, sites, format, filename).await
 }

@@ -8,6 +8,7 @@ mod comments;
 mod common;
 mod concurrency;
 mod database_tls;
+mod export;
 mod faults;
 mod frontend_contract;
 mod fuzz_findings;

@@ -147,6 +147,14 @@ fn environment_api_and_storage_follow_the_design() {
         res["ImagesBucket"]["Type"].as_str(),
         Some("AWS::S3::Bucket")
     );
+    // Kept exports expire (docs/api-conventions.md#export); images never do.
+    let rules = res["ImagesBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        .as_vec()
+        .expect("lifecycle rules of the image bucket");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["Status"].as_str(), Some("Enabled"));
+    assert_eq!(rules[0]["Prefix"].as_str(), Some("exports/"));
+    assert_eq!(rules[0]["ExpirationInDays"].as_i64(), Some(1));
     // The HTTP API's URL, or the CDN's in front of it (packaging/cdn.rs).
     assert!(t.doc["Outputs"]["OriginUrl"]["Value"]
         .as_str()
@@ -168,7 +176,17 @@ fn permissions_are_least_privilege() {
             "login",
             &["sessions:auth", "sessions:manage", "ses:SendEmail"][..],
         ),
-        ("projects", &["sessions:auth", "images:write"][..]),
+        // Kept exports: aborting their upload, reading them back (the presigned URL is
+        // signed with its role).
+        (
+            "projects",
+            &[
+                "sessions:auth",
+                "images:write",
+                "s3:GetObject",
+                "s3:AbortMultipartUpload",
+            ][..],
+        ),
         ("sites", &["sessions:auth", "images:write"][..]),
         ("memories", &["sessions:auth", "images:write"][..]),
         ("comments", &["sessions:auth"][..]),
@@ -244,4 +262,15 @@ fn permissions_are_least_privilege() {
             .collect();
         assert_eq!(got, want, "{} ({}) permissions", f.logical_id, f.binary);
     }
+    // The projects function reads and aborts the exports it keeps, no other object.
+    let projects = t.function("projects").expect("projects function");
+    let inline: Vec<&str> = projects.resource["Properties"]["Policies"]
+        .as_vec()
+        .expect("policies")
+        .iter()
+        .filter_map(|p| p["Statement"].as_vec())
+        .flatten()
+        .filter_map(|s| s["Resource"].as_str())
+        .collect();
+    assert_eq!(inline, ["${ImagesBucket.Arn}/exports/*"]);
 }
