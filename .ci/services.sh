@@ -58,10 +58,15 @@ if ! redis_up >/dev/null 2>&1; then
 fi
 
 moto_up() { curl -sf "http://127.0.0.1:${MOTO_PORT}/moto-api/data.json" -o /dev/null; }
+# 5.2.6 or newer: older ones answer S3's CompleteMultipartUpload with an XML root element
+# the SDK refuses (the export's multipart upload, tests/tests/api/export.rs).
+moto_recent() {
+  python3 -c 'import sys, moto; v = tuple(int(p) for p in moto.__version__.split(".")[:3]); sys.exit(v < (5, 2, 6))'
+}
 if [ "${MUISTOT_NEED_MOTO:-1}" = "1" ] && ! moto_up >/dev/null 2>&1; then
-  if ! command -v moto_server >/dev/null 2>&1; then
+  if ! command -v moto_server >/dev/null 2>&1 || ! moto_recent 2>/dev/null; then
     echo "services: installing moto"
-    python3 -m pip install -q 'moto[server]'
+    python3 -m pip install -q 'moto[server]>=5.2.6'
   fi
   echo "services: starting moto on 127.0.0.1:${MOTO_PORT}"
   mkdir -p "${TMPDIR:-/tmp}/muistot"

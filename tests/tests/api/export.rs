@@ -469,13 +469,9 @@ async fn the_projects_function_answers_through_lambda_http() {
 }
 
 /// An export past the 8 MiB part size goes to the bucket as a multipart upload of several
-/// parts and comes back whole. Ignored: moto 5.2.1 (the version `.ci/services.sh` finds
-/// installed here) answers CompleteMultipartUpload with the wrong XML root element, which
-/// the SDK refuses; moto 5.2.6 answers right. Run it against such a moto:
-/// `AWS_ENDPOINT_URL=http://127.0.0.1:<port> cargo test -p muistot-tests --test api --
-/// --ignored export::a_kept_export_of_several_parts`.
+/// parts and comes back whole. Needs moto 5.2.6 or newer (`.ci/services.sh` installs it):
+/// 5.2.1 answers CompleteMultipartUpload with an XML root element the SDK refuses.
 #[tokio::test]
-#[ignore = "needs a moto whose CompleteMultipartUpload answer the SDK can read (5.2.6 can, 5.2.1 cannot)"]
 async fn a_kept_export_of_several_parts() {
     let bucket = moto_bucket().await;
     let mut env = aws_env();
