@@ -149,8 +149,14 @@ fn cors(state: &AppState) -> CorsLayer {
             header::CONTENT_LANGUAGE,
             header::ACCEPT_LANGUAGE,
         ])
-        // The login token and created resources' URLs are read from these headers.
-        .expose_headers([header::AUTHORIZATION, header::LOCATION])
+        // The login token and created resources' URLs are read from these headers; a
+        // script paging a list or saving an export reads the other two.
+        .expose_headers([
+            header::AUTHORIZATION,
+            header::LOCATION,
+            header::LINK,
+            header::CONTENT_DISPOSITION,
+        ])
         .max_age(Duration::from_secs(600))
 }
 

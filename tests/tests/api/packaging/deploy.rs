@@ -116,7 +116,9 @@ fn environment_api_and_storage_follow_the_design() {
         .iter()
         .filter_map(|h| h.as_str().map(str::to_ascii_lowercase))
         .collect();
-    assert!(exposed.contains(&"authorization".into()) && exposed.contains(&"location".into()));
+    for h in ["authorization", "location", "link", "content-disposition"] {
+        assert!(exposed.iter().any(|e| e == h), "{h} not exposed: {exposed:?}");
+    }
     assert_eq!(cors["AllowOrigins"].as_str(), Some("CorsOrigins"));
 
     let table = &res["SessionsTable"]["Properties"];
