@@ -90,10 +90,8 @@ impl Db {
             ])
             .pool_opts(
                 PoolOpts::default()
-                    .with_constraints(
-                        PoolConstraints::new(0, pool.max.max(1))
-                            .unwrap_or_else(PoolConstraints::default),
-                    )
+                    // `new` refuses only a minimum above the maximum, which 0 never is.
+                    .with_constraints(PoolConstraints::new(0, pool.max.max(1)).unwrap_or_default())
                     // The default COM_RESET_CONNECTION on every return to the pool drops
                     // the prepared-statement cache and re-runs the init statements: about
                     // four extra round trips and a re-prepare of every query per request.
