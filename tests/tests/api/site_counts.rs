@@ -251,3 +251,47 @@ async fn the_count_follows_plain_sql_writes() {
         .await
         .assert_status(404);
 }
+
+/// Sites created at once in a new project, through the API and in plain SQL on separate
+/// connections (the original server's writes are not retried): every write succeeds and
+/// each is counted once.
+#[tokio::test]
+async fn parallel_creates_are_each_counted_once() {
+    let app = std::sync::Arc::new(auto_publish_app().await);
+    let (admin, _, token) = app.user("parcnt").await;
+    let p = published_project(&app, &[admin]).await;
+    let id = project_id(&app, &p).await;
+    let mut handles = Vec::new();
+    for i in 0..16 {
+        let (app, p, token) = (app.clone(), p.clone(), token.clone());
+        handles.push(tokio::spawn(async move {
+            let r = app
+                .send(
+                    Method::POST,
+                    &sites_path(&p),
+                    Some(&token),
+                    Some(new_site(&unique(&format!("par{i}")))),
+                )
+                .await;
+            r.assert_status(201);
+        }));
+    }
+    for i in 0..8 {
+        let app = app.clone();
+        handles.push(tokio::spawn(async move {
+            app.db()
+                .await
+                .exec_drop(
+                    "INSERT INTO sites (project_id, name, published, location)
+                     VALUES (?, ?, 1, POINT(24.9, 60.1))",
+                    (id, unique(&format!("sqlpar{i}"))),
+                )
+                .await
+                .expect("a plain insert beside the API's");
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_count(&app, &p, 24, "24 parallel creates").await;
+}
