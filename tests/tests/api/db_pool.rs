@@ -273,3 +273,38 @@ async fn idle_connections_are_closed() {
     drop(app);
     drop_database(&url).await;
 }
+
+/// What a thawed instance finds when the server closed its connections meanwhile (its
+/// `wait_timeout`, a fail-over, the proxy's idle timeout): the pool notices on checkout and
+/// opens new ones; the requests answer 200, not 503.
+#[tokio::test]
+async fn connections_the_server_closed_are_replaced_not_failed() {
+    let (url, project) = own_database("closed").await;
+    let app = TestApp::spawn_with(vec![
+        ("MUISTOT_DATABASE_URL", url.clone()),
+        ("AWS_LAMBDA_FUNCTION_NAME", "muistot-test-projects".into()),
+    ])
+    .await;
+    let mut o = observer().await;
+    for _ in 0..3 {
+        app.get(&format!("/projects/{project}"), None)
+            .await
+            .assert_status(200);
+        let ids: Vec<u64> = o
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ?",
+                (database_name(&url),),
+            )
+            .await
+            .unwrap();
+        assert!(!ids.is_empty(), "the pool keeps its connection");
+        for id in ids {
+            o.query_drop(format!("KILL CONNECTION {id}")).await.unwrap();
+        }
+        // "Meanwhile": the server's side of the socket is closed before the next request.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        app.get("/projects", None).await.assert_status(200);
+    }
+    drop(app);
+    drop_database(&url).await;
+}
