@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark (not a test): seeds a separate database `muistot_bench` once (1 project,
 # 100 000 sites, 200 000 memories), starts the local server (bench profile: opt-level 3) on
-# loopback, and measures three read endpoints with wrk at 32 connections.
+# loopback, and measures four read endpoints with wrk at 32 connections.
 #   bash tests/bench/load.sh            # 20 s per endpoint
 #   BENCH_SECONDS=10 BENCH_RESEED=1 bash tests/bench/load.sh
 # Traffic goes to 127.0.0.1 only; every run is bounded in time.
@@ -57,7 +57,7 @@ mysql_q "$DB" -e "EXPLAIN SELECT s.id FROM sites s FORCE INDEX (idx_sites_coordi
 # Server counters, to report the database work per request beside the latency.
 counter() { mysql_q -e "SHOW GLOBAL STATUS LIKE '$1'" | awk '{print $2}'; }
 
-for kind in nearest memories site; do
+for kind in nearest memories site projects; do
   # Warm up (caches, connection pool), then measure.
   BENCH_KIND=$kind timeout 30 wrk -t2 -c"$CONNECTIONS" -d3s -s tests/bench/requests.lua \
     "http://127.0.0.1:$PORT" >/dev/null

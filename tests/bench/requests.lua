@@ -1,7 +1,8 @@
--- wrk script: one of three request kinds (BENCH_KIND), random targets each request.
+-- wrk script: one of four request kinds (BENCH_KIND), random targets each request.
 -- nearest: GET /projects/bench-project/sites?n=20&lat=..&lon=.. (a point in Finland)
 -- memories: GET /projects/bench-project/sites/bench-site-N/memories
 -- site: GET /projects/bench-project/sites/bench-site-N?include_memories=true
+-- projects: GET /projects (the list, with each project's count of published sites)
 local kind = os.getenv("BENCH_KIND") or "nearest"
 local base = "/projects/bench-project/sites"
 
@@ -21,6 +22,8 @@ function request()
     path = string.format("%s?n=20&lat=%.5f&lon=%.5f", base, lat, lon)
   elseif kind == "memories" then
     path = string.format("%s/bench-site-%d/memories", base, math.random(1, 100000))
+  elseif kind == "projects" then
+    path = "/projects"
   else
     path = string.format("%s/bench-site-%d?include_memories=true", base, math.random(1, 100000))
   end
