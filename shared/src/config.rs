@@ -86,6 +86,9 @@ pub struct Config {
     pub io_timeout_secs: u64,
     /// Seconds one request may take in all (retries included) before it is a 503.
     pub request_timeout_secs: u64,
+    /// `MUISTOT_DB_POOL_MAX` and `MUISTOT_DB_IDLE_TIMEOUT`: how many database connections
+    /// this process may hold, and how long an unused one stays open.
+    pub db_pool: DbPoolConfig,
     /// `MUISTOT_MAX_RESPONSE_BYTES`: the largest list body answered in one response; past
     /// it a list answers its first page with `next` (docs/api-conventions.md#pages).
     pub max_response_bytes: usize,
@@ -96,6 +99,38 @@ pub struct Config {
     /// copy while it fetches a fresh one (`stale-while-revalidate`).
     pub cache_swr_secs: u64,
     pub aws: AwsConfig,
+}
+
+/// The bounds of this process's database connections (README, "Database connections").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbPoolConfig {
+    /// Connections open at once, at most; a request past it waits for one, up to
+    /// `MUISTOT_IO_TIMEOUT`, then gets a 503.
+    pub max: usize,
+    /// Seconds an unused connection stays open: the pool closes it after this, and the
+    /// server after a few seconds more (a frozen Lambda instance cannot close its own).
+    pub idle_timeout_secs: u64,
+}
+
+/// Pool size of a Lambda function: an instance serves one request at a time, and a request
+/// holds one connection at a time (two for the moment one is handed back).
+pub const LAMBDA_POOL_MAX: usize = 2;
+/// Pool size of a long-running server (the local one), serving many requests at once.
+pub const SERVER_POOL_MAX: usize = 16;
+
+impl DbPoolConfig {
+    /// The default for where this runs: `lambda` when the Lambda runtime's
+    /// `AWS_LAMBDA_FUNCTION_NAME` is set.
+    pub fn default_for(lambda: bool) -> Self {
+        Self {
+            max: if lambda {
+                LAMBDA_POOL_MAX
+            } else {
+                SERVER_POOL_MAX
+            },
+            idle_timeout_secs: 60,
+        }
+    }
 }
 
 /// Default of `MUISTOT_MAX_RESPONSE_BYTES`: safely under the 6 MB a Lambda function's
@@ -206,6 +241,28 @@ impl Config {
         if !(4..=31).contains(&bcrypt_cost) {
             return Err(err("MUISTOT_BCRYPT_COST", "must be between 4 and 31"));
         }
+        let pool_default = DbPoolConfig::default_for(get("AWS_LAMBDA_FUNCTION_NAME").is_some());
+        let db_pool = DbPoolConfig {
+            max: parse_num(
+                get("MUISTOT_DB_POOL_MAX"),
+                "MUISTOT_DB_POOL_MAX",
+                pool_default.max as i64,
+            )? as usize,
+            idle_timeout_secs: parse_num(
+                get("MUISTOT_DB_IDLE_TIMEOUT"),
+                "MUISTOT_DB_IDLE_TIMEOUT",
+                pool_default.idle_timeout_secs as i64,
+            )? as u64,
+        };
+        if !(1..=1000).contains(&db_pool.max) {
+            return Err(err("MUISTOT_DB_POOL_MAX", "must be between 1 and 1000"));
+        }
+        if !(1..=86_400).contains(&db_pool.idle_timeout_secs) {
+            return Err(err(
+                "MUISTOT_DB_IDLE_TIMEOUT",
+                "must be between 1 and 86400 seconds",
+            ));
+        }
         let list = |k: &str, default: &str| -> Vec<String> {
             get(k)
                 .unwrap_or_else(|| default.into())
@@ -240,6 +297,7 @@ impl Config {
                 "MUISTOT_REQUEST_TIMEOUT",
                 10,
             )? as u64,
+            db_pool,
             max_response_bytes: parse_num(
                 get("MUISTOT_MAX_RESPONSE_BYTES"),
                 "MUISTOT_MAX_RESPONSE_BYTES",
@@ -339,6 +397,28 @@ mod tests {
         assert_eq!((c.cache_max_age_secs, c.cache_swr_secs), (0, 60));
         let e = cfg(&[("MUISTOT_CACHE_SWR", "5m")]).unwrap_err();
         assert_eq!(e.var, "MUISTOT_CACHE_SWR");
+    }
+
+    #[test]
+    fn the_pool_is_small_in_lambda_and_configurable() {
+        assert_eq!(cfg(&[]).unwrap().db_pool.max, 16);
+        let lambda = cfg(&[("AWS_LAMBDA_FUNCTION_NAME", "muistot-projects")]).unwrap();
+        assert_eq!(lambda.db_pool, DbPoolConfig::default_for(true));
+        assert_eq!(lambda.db_pool.max, 2);
+        let set = cfg(&[
+            ("AWS_LAMBDA_FUNCTION_NAME", "muistot-projects"),
+            ("MUISTOT_DB_POOL_MAX", "1"),
+            ("MUISTOT_DB_IDLE_TIMEOUT", "30"),
+        ])
+        .unwrap();
+        assert_eq!((set.db_pool.max, set.db_pool.idle_timeout_secs), (1, 30));
+        for (var, bad) in [
+            ("MUISTOT_DB_POOL_MAX", "0"),
+            ("MUISTOT_DB_POOL_MAX", "two"),
+            ("MUISTOT_DB_IDLE_TIMEOUT", "0"),
+        ] {
+            assert_eq!(cfg(&[(var, bad)]).unwrap_err().var, var);
+        }
     }
 
     #[test]

@@ -4,7 +4,12 @@ use std::{path::Path, time::Duration};
 
 use mysql_async::{prelude::*, Conn, OptsBuilder, Pool, PoolConstraints, PoolOpts, TxOpts};
 
+use crate::config::DbPoolConfig;
 use crate::error::{ApiError, Cause};
+
+/// Seconds the server waits past the pool's idle timeout before closing an unused
+/// connection itself, so the pool never hands out one the server is closing.
+pub const SERVER_IDLE_MARGIN_SECS: u64 = 5;
 
 /// The connection options of `url`. With `ca` (a PEM file of root certificates, such
 /// as the RDS CA bundle), every connection uses TLS and the server's certificate must
@@ -42,14 +47,27 @@ pub struct Db {
 pub type Tx = mysql_async::Transaction<'static>;
 
 impl Db {
-    /// Builds the pool once per process (Lambda cold start or local server start).
-    /// Connections are opened lazily; call [`Db::ping`] to open one during init.
-    /// With `ca`, see [`connect_opts`].
+    /// Builds the pool once per process (Lambda cold start or local server start), with the
+    /// bounds of a long-running server. Connections are opened lazily; call [`Db::ping`] to
+    /// open one during init. With `ca`, see [`connect_opts`].
     pub fn new(
         url: &str,
         ca: Option<&Path>,
         timeout: Duration,
     ) -> Result<Self, mysql_async::Error> {
+        Self::with_pool(url, ca, timeout, DbPoolConfig::default_for(false))
+    }
+
+    /// [`Db::new`] with the given bounds: at most `pool.max` connections open at once (a
+    /// checkout past it waits up to `timeout`, then is a 503), each closed after
+    /// `pool.idle_timeout_secs` unused.
+    pub fn with_pool(
+        url: &str,
+        ca: Option<&Path>,
+        timeout: Duration,
+        pool: DbPoolConfig,
+    ) -> Result<Self, mysql_async::Error> {
+        let idle = Duration::from_secs(pool.idle_timeout_secs.max(1));
         let builder = connect_opts(url, ca)?
             // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed, as
             // the original server's connections did.
@@ -57,21 +75,33 @@ impl Db {
             // Stay on the configured address: by default the driver switches to the
             // server's Unix socket when it finds one, which bypasses proxies and TLS.
             .prefer_socket(false)
+            // A connection unused for `idle` is closed by the pool, or, when the process
+            // was frozen meanwhile (a Lambda instance between requests), never handed out
+            // again: the pool opens a new one instead of trying it.
+            .conn_ttl(idle)
             .init(vec![
-                "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci",
-                "SET time_zone = '+00:00'",
+                "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci".to_string(),
+                // The server closes what a frozen or vanished instance left open a little
+                // after the pool would have, instead of after its default 8 hours.
+                format!(
+                    "SET time_zone = '+00:00', wait_timeout = {}",
+                    idle.as_secs() + SERVER_IDLE_MARGIN_SECS
+                ),
             ])
             .pool_opts(
                 PoolOpts::default()
-                    .with_constraints(PoolConstraints::new(0, 16).expect("0 <= 16"))
+                    // `new` refuses only a minimum above the maximum, which 0 never is.
+                    .with_constraints(PoolConstraints::new(0, pool.max.max(1)).unwrap_or_default())
                     // The default COM_RESET_CONNECTION on every return to the pool drops
                     // the prepared-statement cache and re-runs the init statements: about
                     // four extra round trips and a re-prepare of every query per request.
                     // We keep no session state (no user variables, temporary tables or
                     // isolation changes), and open transactions are rolled back anyway.
                     .with_reset_connection(false)
-                    .with_inactive_connection_ttl(Duration::from_secs(60))
-                    .with_ttl_check_interval(Duration::from_secs(30)),
+                    .with_inactive_connection_ttl(idle)
+                    .with_ttl_check_interval(
+                        (idle / 2).clamp(Duration::from_secs(1), Duration::from_secs(30)),
+                    ),
             );
         Ok(Self {
             pool: Pool::new(builder),
@@ -186,6 +216,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0005_site_cells",
         include_str!("../migrations/0005_site_cells.sql"),
+    ),
+    (
+        "0006_project_site_counts",
+        include_str!("../migrations/0006_project_site_counts.sql"),
     ),
 ];
 

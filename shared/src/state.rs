@@ -51,10 +51,11 @@ impl AppState {
     /// each so the first request does not pay for the handshakes.
     pub async fn build(config: Config) -> Result<Self, InitError> {
         let timeout = Duration::from_secs(config.io_timeout_secs.max(1));
-        let db = Db::new(
+        let db = Db::with_pool(
             config.database_url.expose(),
             config.database_ca.as_deref(),
             timeout,
+            config.db_pool,
         )
         .map_err(|e| InitError::Database(e.to_string()))?;
         if let Err(e) = db.ping().await {

@@ -56,7 +56,9 @@ pub async fn access(
 
 /// The columns of a project read, localised to `:lang` with per-field fallback to the
 /// project's default language (docs/api-conventions.md#projects-and-sites); admins and
-/// counts in the same statement (docs/compatibility.md#admin-usernames-stay-public).
+/// counts in the same statement (docs/compatibility.md#admin-usernames-stay-public). The
+/// count of published sites is the one the triggers keep, one row per project
+/// (docs/compatibility.md#projects-keep-a-count-of-their-published-sites).
 macro_rules! project_select {
     () => {
         "SELECT p.name, p.admin_posting, p.starts, p.ends, img.file_name,
@@ -66,7 +68,7 @@ macro_rules! project_select {
                 COALESCE(ri.description, di.description),
                 pc.project_id IS NOT NULL, pc.contact_email,
                 COALESCE(pc.has_research_permit, 0), COALESCE(pc.can_contact, 0),
-                (SELECT COUNT(*) FROM sites s WHERE s.project_id = p.id AND s.published = 1),
+                COALESCE(sc.published, 0),
                 (SELECT JSON_ARRAYAGG(u.username ORDER BY u.username)
                    FROM project_admins pa JOIN users u ON u.id = pa.user_id
                   WHERE pa.project_id = p.id)
@@ -76,7 +78,8 @@ macro_rules! project_select {
          LEFT JOIN languages rl ON rl.lang = :lang
          LEFT JOIN project_information ri ON ri.project_id = p.id AND ri.lang_id = rl.id
          LEFT JOIN images img ON img.id = p.image_id
-         LEFT JOIN project_contact pc ON pc.project_id = p.id "
+         LEFT JOIN project_contact pc ON pc.project_id = p.id
+         LEFT JOIN project_site_counts sc ON sc.project_id = p.id "
     };
 }
 

@@ -263,3 +263,83 @@ async fn site_tiles_are_backfilled_on_a_database_of_the_original_server() {
     assert_eq!(tile, Some(muistot::geo::tile_key(-70.5, -33.4)));
     drop_database(&mut conn, &url).await;
 }
+
+/// The published-site counts of (name, stored, `COUNT(*)`) per project, by name.
+async fn site_counts(conn: &mut mysql_async::Conn) -> Vec<(String, Option<i64>, i64)> {
+    conn.query(
+        "SELECT p.name, c.published,
+                (SELECT COUNT(*) FROM sites s WHERE s.project_id = p.id AND s.published = 1)
+         FROM projects p LEFT JOIN project_site_counts c ON c.project_id = p.id
+         ORDER BY p.name",
+    )
+    .await
+    .unwrap()
+}
+
+/// A database as the original server left it (no count table, no count triggers), and
+/// one whose counts went wrong: migrating counts every project from its sites, and what
+/// the original writes afterwards is counted by the triggers
+/// (docs/compatibility.md#projects-keep-a-count-of-their-published-sites).
+#[tokio::test]
+async fn site_counts_are_repaired_on_a_database_of_the_original_server() {
+    let (url, pool) = fresh().await;
+    db::migrate(&pool).await.unwrap();
+    let mut conn = mysql_async::Conn::from_url(&url).await.unwrap();
+    conn.query_drop(
+        "DROP TRIGGER trg_sites_count_insert;
+         DROP TRIGGER trg_sites_count_update;
+         DROP TRIGGER trg_sites_count_delete;
+         DROP TABLE project_site_counts;",
+    )
+    .await
+    .unwrap();
+    seed(&mut conn).await;
+    conn.query_drop(
+        "INSERT INTO projects (name, default_language_id, published) VALUES ('empty-project', 1, 1);
+         INSERT INTO sites (project_id, name, published, location)
+             SELECT id, 'hidden-site', 0, POINT(24.9, 60.2) FROM projects WHERE name = 'kept-project';
+         INSERT INTO sites (project_id, name, published, location)
+             SELECT id, 'second-site', 1, POINT(24.9, 60.3) FROM projects WHERE name = 'kept-project';",
+    )
+    .await
+    .unwrap();
+    let before = counts(&mut conn).await;
+
+    db::migrate(&pool).await.unwrap();
+    assert_eq!(counts(&mut conn).await, before);
+    assert_eq!(
+        site_counts(&mut conn).await,
+        [
+            ("empty-project".to_string(), Some(0), 0),
+            ("kept-project".to_string(), Some(2), 2)
+        ]
+    );
+    // The original server's writes, as it makes them, are counted.
+    conn.query_drop(
+        "UPDATE sites SET published = 0 WHERE name = 'kept-site';
+         INSERT INTO sites (project_id, name, published, location)
+             SELECT id, 'new-site', 1, POINT(25.0, 60.0) FROM projects WHERE name = 'empty-project';",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        site_counts(&mut conn).await,
+        [
+            ("empty-project".to_string(), Some(1), 1),
+            ("kept-project".to_string(), Some(1), 1)
+        ]
+    );
+    // Counts written wrong by hand (or before the triggers) are recounted on the next run.
+    conn.query_drop("UPDATE project_site_counts SET published = published + 7")
+        .await
+        .unwrap();
+    db::migrate(&pool).await.unwrap();
+    assert_eq!(
+        site_counts(&mut conn).await,
+        [
+            ("empty-project".to_string(), Some(1), 1),
+            ("kept-project".to_string(), Some(1), 1)
+        ]
+    );
+    drop_database(&mut conn, &url).await;
+}

@@ -90,17 +90,45 @@ fn environment_api_and_storage_follow_the_design() {
         Some("dynamodb://${SessionsTable}")
     );
     assert_eq!(env["MUISTOT_IMAGES"].as_str(), Some("s3://${ImagesBucket}"));
-    let url = env["MUISTOT_DATABASE_URL"].as_str().expect("!Sub string");
-    assert!(
-        url.starts_with("mysql://${DatabaseUser}:{{resolve:secretsmanager:${DatabaseSecret}:"),
-        "the password must come from Secrets Manager, not the template: {url}"
+    // Through the proxy when it is on, else straight to the database; the password from
+    // Secrets Manager either way. (`!If [condition, then, else]` reads as that list.)
+    let url = &env["MUISTOT_DATABASE_URL"];
+    assert_eq!(url[0].as_str(), Some("UseDatabaseProxy"));
+    let (proxied, direct) = (
+        url[1].as_str().expect("!Sub string"),
+        url[2].as_str().expect("!Sub string"),
     );
-    // The database's CA bundle, when given, from a layer; unset otherwise.
-    // (`!If [condition, then, else]` reads as that list.)
+    for url in [proxied, direct] {
+        assert!(
+            url.starts_with("mysql://${DatabaseUser}:{{resolve:secretsmanager:${DatabaseSecret}:"),
+            "the password must come from Secrets Manager, not the template: {url}"
+        );
+    }
+    assert!(
+        proxied.contains("@${DatabaseProxy.Endpoint}:3306/")
+            && proxied.ends_with("?require_ssl=true"),
+        "the proxy's endpoint, over TLS: {proxied}"
+    );
+    assert!(
+        direct.contains("@${DatabaseHost}:${DatabasePort}/"),
+        "{direct}"
+    );
+    // The database's CA bundle, when given and the connection is direct, from a layer;
+    // unset otherwise.
     let ca = &env["MUISTOT_DATABASE_CA"];
     assert_eq!(
         (ca[0].as_str(), ca[1].as_str()),
-        (Some("HasDatabaseCa"), Some("DatabaseCaFile"))
+        (Some("UseDatabaseCa"), Some("DatabaseCaFile"))
+    );
+    // Each instance's pool is bounded by a parameter, by default a Lambda instance's need.
+    assert_eq!(env["MUISTOT_DB_POOL_MAX"].as_str(), Some("DatabasePoolMax"));
+    assert_eq!(
+        t.parameter_default("DatabasePoolMax").as_i64(),
+        Some(muistot::config::LAMBDA_POOL_MAX as i64)
+    );
+    assert_eq!(
+        env["MUISTOT_DB_IDLE_TIMEOUT"].as_str(),
+        Some("DatabaseIdleTimeout")
     );
     let layers = &t.doc["Globals"]["Function"]["Layers"];
     assert_eq!(layers[0].as_str(), Some("HasDatabaseCaLayer"));
@@ -109,6 +137,31 @@ fn environment_api_and_storage_follow_the_design() {
     assert!(t.doc["Globals"]["Function"]["VpcConfig"].as_vec().is_some());
 
     let res = &t.doc["Resources"];
+    // The optional proxy: only with its condition, TLS required, the secret's credentials.
+    for id in [
+        "DatabaseProxy",
+        "DatabaseProxyTargetGroup",
+        "DatabaseProxyRole",
+    ] {
+        assert_eq!(
+            res[id]["Condition"].as_str(),
+            Some("UseDatabaseProxy"),
+            "{id}"
+        );
+    }
+    let proxy = &res["DatabaseProxy"]["Properties"];
+    assert_eq!(proxy["EngineFamily"].as_str(), Some("MYSQL"));
+    assert_eq!(proxy["RequireTLS"].as_bool(), Some(true));
+    assert_eq!(
+        proxy["Auth"][0]["SecretArn"].as_str(),
+        Some("DatabaseSecret")
+    );
+    assert_eq!(
+        res["DatabaseProxyTargetGroup"]["Properties"]["ConnectionPoolConfigurationInfo"]
+            ["MaxConnectionsPercent"]
+            .as_str(),
+        Some("DatabaseProxyMaxConnectionsPercent")
+    );
     let cors = &res["HttpApi"]["Properties"]["CorsConfiguration"];
     let exposed: Vec<String> = cors["ExposeHeaders"]
         .as_vec()
@@ -117,7 +170,10 @@ fn environment_api_and_storage_follow_the_design() {
         .filter_map(|h| h.as_str().map(str::to_ascii_lowercase))
         .collect();
     for h in ["authorization", "location", "link", "content-disposition"] {
-        assert!(exposed.iter().any(|e| e == h), "{h} not exposed: {exposed:?}");
+        assert!(
+            exposed.iter().any(|e| e == h),
+            "{h} not exposed: {exposed:?}"
+        );
     }
     assert_eq!(cors["AllowOrigins"].as_str(), Some("CorsOrigins"));
 
