@@ -63,13 +63,22 @@ pub async fn ses_sender() -> String {
 }
 
 /// Every message SES on moto has accepted for `recipient` (HTML body), oldest first.
+/// moto builds `data.json` by walking its live state; a request that other tests change
+/// at that moment can get an error page instead, so a failed read is tried again.
 pub async fn ses_messages_to(recipient: &str) -> Vec<Value> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("{}/moto-api/data.json", moto_url());
+    let mut data = Value::Null;
+    for attempt in 1..=5 {
+        let read = async { reqwest::get(&url).await?.error_for_status()?.json::<Value>().await };
+        match read.await {
+            Ok(v) => {
+                data = v;
+                break;
+            }
+            Err(e) if attempt == 5 => panic!("moto's data.json: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
     data["ses"]["Message"]
         .as_array()
         .cloned()
