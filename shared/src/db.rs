@@ -221,6 +221,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_project_site_counts",
         include_str!("../migrations/0006_project_site_counts.sql"),
     ),
+    (
+        "0008_memory_comment_counts",
+        include_str!("../migrations/0008_memory_comment_counts.sql"),
+    ),
 ];
 
 /// Splits a migration file on its `-- @@` separator lines.

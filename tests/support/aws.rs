@@ -69,7 +69,13 @@ pub async fn ses_messages_to(recipient: &str) -> Vec<Value> {
     let url = format!("{}/moto-api/data.json", moto_url());
     let mut data = Value::Null;
     for attempt in 1..=5 {
-        let read = async { reqwest::get(&url).await?.error_for_status()?.json::<Value>().await };
+        let read = async {
+            reqwest::get(&url)
+                .await?
+                .error_for_status()?
+                .json::<Value>()
+                .await
+        };
         match read.await {
             Ok(v) => {
                 data = v;

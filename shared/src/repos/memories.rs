@@ -40,7 +40,9 @@ pub fn flags(
 
 /// Soft-deleted memories read as placeholders, memories of deleted accounts with the
 /// placeholder author: never a failed read
-/// (docs/compatibility.md#deleted-memories-and-authors-read-as-placeholders).
+/// (docs/compatibility.md#deleted-memories-and-authors-read-as-placeholders). The
+/// published-comment count is the one the triggers keep
+/// (shared/migrations/0008_memory_comment_counts.sql), not a subquery per memory.
 macro_rules! memory_select {
     () => {
         "SELECT m.id,
@@ -48,11 +50,12 @@ macro_rules! memory_select {
                 IF(m.deleted = 1, '-', COALESCE(m.title, '')),
                 IF(m.deleted = 1, '-', m.story),
                 IF(m.deleted = 1, NULL, img.file_name),
-                (SELECT COUNT(*) FROM comments c WHERE c.memory_id = m.id AND c.published = 1),
+                COALESCE(cc.published, 0),
                 m.modified_at, m.published, m.user_id
          FROM memories m
          LEFT JOIN users u ON u.id = m.user_id
-         LEFT JOIN images img ON img.id = m.image_id "
+         LEFT JOIN images img ON img.id = m.image_id
+         LEFT JOIN memory_comment_counts cc ON cc.memory_id = m.id "
     };
 }
 

@@ -4,6 +4,7 @@ mod access;
 mod admin;
 mod caching;
 mod clusters;
+mod comment_counts;
 mod comments;
 mod common;
 mod concurrency;
