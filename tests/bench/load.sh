@@ -9,7 +9,8 @@
 #   BENCH_BEFORE=<git revision> bash tests/bench/load.sh     # that revision, then this one
 #   BENCH_RESEED=1 …                                         # drop and seed again
 # With BENCH_BEFORE the same kinds run first against the local server built from that
-# revision (a git worktree, its own target directory), then against this checkout, on
+# revision (a git worktree and a target directory of its own, both kept beside
+# CARGO_TARGET_DIR for the next run), then against this checkout, on
 # the same data, in one run: the RESULT lines say `build=before` / `build=after`.
 # Traffic goes to 127.0.0.1 only; every run is bounded in time.
 set -euo pipefail
@@ -30,14 +31,12 @@ mysql_q() { mysql -h127.0.0.1 -uroot -N "$@"; }
 
 workdir="$(mktemp -d)"
 server_pid=""
-before_tree=""
 stop_server() {
   if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
   server_pid=""
 }
 cleanup() {
   stop_server
-  if [ -n "$before_tree" ]; then git worktree remove --force "$before_tree" 2>/dev/null || true; fi
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -47,10 +46,17 @@ cargo build --profile bench --locked --bin local  # opt-level 3 (Cargo.toml), in
 after_bin="$CARGO_TARGET_DIR/release/local"
 before_bin=""
 if [ -n "${BENCH_BEFORE:-}" ]; then
-  before_tree="$workdir/before"
-  git worktree add --detach "$before_tree" "$BENCH_BEFORE" >/dev/null
-  # Its own target directory: cargo names workspace crates by package, not by path.
+  # A worktree and a target directory of its own, both kept for the next run (an
+  # unchanged checkout is not rebuilt); cargo names workspace crates by package, not
+  # by path, so the two builds must not share a target directory.
+  before_tree="${CARGO_TARGET_DIR}-before-src"
   before_target="${CARGO_TARGET_DIR}-before"
+  rev=$(git rev-parse "$BENCH_BEFORE^{commit}")
+  if [ ! -d "$before_tree" ]; then
+    git worktree add --detach "$before_tree" "$rev" >/dev/null
+  elif [ "$(git -C "$before_tree" rev-parse HEAD)" != "$rev" ]; then
+    git -C "$before_tree" checkout -q --detach "$rev"
+  fi
   (cd "$before_tree" && CARGO_TARGET_DIR="$before_target" cargo build --profile bench --locked --bin local)
   before_bin="$before_target/release/local"
 fi
