@@ -225,6 +225,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_memory_comment_counts",
         include_str!("../migrations/0008_memory_comment_counts.sql"),
     ),
+    (
+        "0010_site_memory_counts",
+        include_str!("../migrations/0010_site_memory_counts.sql"),
+    ),
 ];
 
 /// Splits a migration file on its `-- @@` separator lines.

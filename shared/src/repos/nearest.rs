@@ -24,10 +24,10 @@ macro_rules! nearest_columns {
          COALESCE(ri.name, di.name, s.name), COALESCE(ri.abstract, di.abstract),
          COALESCE(ri.description, di.description), ST_X(s.location), ST_Y(s.location),
          img.file_name,
-         (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
+         COALESCE(smc.published, 0),
          s.published, (:user IS NOT NULL AND s.creator_id <=> :user),
-         (SELECT u.username FROM users u WHERE u.id = s.creator_id),
-         (SELECT u.username FROM users u WHERE u.id = s.modifier_id), s.id,
+         uc.username,
+         um.username, s.id,
          ST_Distance_Sphere(s.location, POINT(:lon, :lat)) AS d"
     };
 }
@@ -43,6 +43,9 @@ macro_rules! nearest_joins {
             " JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
              LEFT JOIN site_information ri ON ri.site_id = s.id AND ri.lang_id = :rlang
              LEFT JOIN images img ON img.id = s.image_id
+             LEFT JOIN site_memory_counts smc ON smc.site_id = s.id
+             LEFT JOIN users uc ON uc.id = s.creator_id
+             LEFT JOIN users um ON um.id = s.modifier_id
              WHERE ",
             $rect,
             " s.project_id = :project

@@ -58,11 +58,11 @@ pub async fn list_after(
                 COALESCE(ri.abstract, di.abstract),
                 COALESCE(ri.description, di.description),
                 ST_X(s.location), ST_Y(s.location), img.file_name,
-                (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
+                COALESCE(smc.published, 0),
                 s.published,
                 (:user IS NOT NULL AND s.creator_id <=> :user),
-                (SELECT u.username FROM users u WHERE u.id = s.creator_id),
-                (SELECT u.username FROM users u WHERE u.id = s.modifier_id), s.id
+                uc.username,
+                um.username, s.id
              FROM sites s
              JOIN projects p ON p.id = s.project_id
              JOIN languages dl ON dl.id = p.default_language_id
@@ -70,6 +70,9 @@ pub async fn list_after(
              LEFT JOIN languages rl ON rl.lang = :lang
              LEFT JOIN site_information ri ON ri.site_id = s.id AND ri.lang_id = rl.id
              LEFT JOIN images img ON img.id = s.image_id
+             LEFT JOIN site_memory_counts smc ON smc.site_id = s.id
+             LEFT JOIN users uc ON uc.id = s.creator_id
+             LEFT JOIN users um ON um.id = s.modifier_id
              WHERE s.project_id = :project
                AND (:admin OR s.published = 1 OR s.creator_id = :user)
                AND s.id > :after
@@ -95,14 +98,17 @@ macro_rules! in_box {
                 COALESCE(ri.name, di.name, s.name), COALESCE(ri.abstract, di.abstract),
                 COALESCE(ri.description, di.description), ST_X(s.location), ST_Y(s.location),
                 img.file_name,
-                (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
+                COALESCE(smc.published, 0),
                 s.published, (:user IS NOT NULL AND s.creator_id <=> :user),
-                (SELECT u.username FROM users u WHERE u.id = s.creator_id),
-                (SELECT u.username FROM users u WHERE u.id = s.modifier_id), s.id
+                uc.username,
+                um.username, s.id
              FROM sites s FORCE INDEX (idx_sites_coordinate)
              JOIN site_information di ON di.site_id = s.id AND di.lang_id = :dlang
              LEFT JOIN site_information ri ON ri.site_id = s.id AND ri.lang_id = :rlang
              LEFT JOIN images img ON img.id = s.image_id
+             LEFT JOIN site_memory_counts smc ON smc.site_id = s.id
+             LEFT JOIN users uc ON uc.id = s.creator_id
+             LEFT JOIN users um ON um.id = s.modifier_id
              WHERE MBRIntersects(ST_Envelope(LineString(Point(",
             $x1,
             ", ",

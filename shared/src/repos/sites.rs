@@ -20,11 +20,11 @@ macro_rules! site_columns {
                 COALESCE(ri.abstract, di.abstract),
                 COALESCE(ri.description, di.description),
                 ST_X(s.location), ST_Y(s.location), img.file_name,
-                (SELECT COUNT(*) FROM memories m WHERE m.site_id = s.id AND m.published = 1),
+                COALESCE(smc.published, 0),
                 s.published,
                 (:user IS NOT NULL AND s.creator_id <=> :user),
-                (SELECT u.username FROM users u WHERE u.id = s.creator_id),
-                (SELECT u.username FROM users u WHERE u.id = s.modifier_id) "
+                uc.username,
+                um.username "
     };
 }
 
@@ -35,7 +35,10 @@ macro_rules! site_joins {
          JOIN site_information di ON di.site_id = s.id AND di.lang_id = p.default_language_id
          LEFT JOIN languages rl ON rl.lang = :lang
          LEFT JOIN site_information ri ON ri.site_id = s.id AND ri.lang_id = rl.id
-         LEFT JOIN images img ON img.id = s.image_id "
+         LEFT JOIN images img ON img.id = s.image_id
+         LEFT JOIN site_memory_counts smc ON smc.site_id = s.id
+         LEFT JOIN users uc ON uc.id = s.creator_id
+         LEFT JOIN users um ON um.id = s.modifier_id "
     };
 }
 
