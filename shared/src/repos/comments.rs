@@ -98,29 +98,31 @@ pub async fn list_after(
         .collect()
 }
 
-/// The comments of every memory of a site that the caller sees, keyed by memory id, with
-/// the same visibility as the memory list itself
-/// (docs/compatibility.md#embedded-lists-follow-the-callers-view), in one statement; each
-/// memory's comments oldest first.
-pub async fn for_site(
+/// The comments the caller sees of the memories `memory_ids` (already visible to the
+/// caller: a page of a memory list), keyed by memory id, each memory's oldest first; one
+/// statement, reading only those memories' comments.
+pub async fn for_memories(
     q: &mut impl Queryable,
-    site_id: i32,
+    memory_ids: &[i32],
     admin: bool,
     viewer: Viewer,
 ) -> Result<HashMap<i32, Vec<Comment>>, ApiError> {
+    let mut map: HashMap<i32, Vec<Comment>> = HashMap::new();
+    if memory_ids.is_empty() {
+        return Ok(map);
+    }
+    let marks = vec!["?"; memory_ids.len()].join(",");
+    let mut values: Vec<mysql_async::Value> = memory_ids.iter().map(|id| (*id).into()).collect();
+    values.extend([admin.into(), viewer.user_id.into()]);
     let rows: Vec<Row> = q
         .exec(
-            concat!(
-                comment_select!(),
-                "JOIN memories m ON m.id = c.memory_id
-                 WHERE m.site_id = :site
-                   AND (:admin OR m.published = 1 OR m.user_id = :user)
-                   AND (:admin OR c.published = 1 OR c.user_id = :user)"
+            format!(
+                "{} WHERE c.memory_id IN ({marks}) AND (? OR c.published = 1 OR c.user_id = ?)",
+                comment_select!()
             ),
-            params! {"site" => site_id, "admin" => admin, "user" => viewer.user_id},
+            mysql_async::Params::Positional(values),
         )
         .await?;
-    let mut map: HashMap<i32, Vec<Comment>> = HashMap::new();
     for r in rows {
         let (memory, comment) = comment_from_row(r, viewer, admin)?;
         map.entry(memory).or_default().push(comment);

@@ -88,13 +88,6 @@ async fn list(
         memories::require_parents(&mut conn, project.as_str(), site.as_str(), viewer).await?;
     let after = page_query.after(Scope::memories(site.id))?;
     let cap = state.config().max_response_bytes;
-    let mut by_memory = if include_comments {
-        // Under the caller's own view, one statement for the whole site
-        // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
-        Some(comments::for_site(&mut conn, site.id, project.admin, viewer).await?)
-    } else {
-        None
-    };
     let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, after);
     while chunks.wants_more() {
         let (after, take) = (chunks.after(), chunks.take());
@@ -109,7 +102,11 @@ async fn list(
         .await?;
         let more = rows.len() > take as usize;
         rows.truncate(take as usize);
-        if let Some(map) = &mut by_memory {
+        if include_comments {
+            // Under the caller's own view, one statement for the memories of this chunk
+            // (docs/compatibility.md#embedded-lists-follow-the-callers-view).
+            let ids: Vec<i32> = rows.iter().map(|(_, m)| m.id).collect();
+            let mut map = comments::for_memories(&mut conn, &ids, project.admin, viewer).await?;
             for (_, memory) in &mut rows {
                 memory.comments = Some(map.remove(&memory.id).unwrap_or_default());
             }
