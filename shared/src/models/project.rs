@@ -51,6 +51,10 @@ pub struct Project {
     pub sites_count: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sites: Option<Vec<Site>>,
+    /// With `include_sites`, when the embedded list was cut at the response size cap: the
+    /// URL of the site list's page that continues it (docs/api-conventions.md#pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sites_next: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]

@@ -284,7 +284,7 @@ fn stored_range(cell: u64) -> (u64, u64) {
 }
 
 /// One item per occupied cell (a tile of zoom `zoom + 2`) of the sites in `bbox` the
-/// caller may see (as [`super::sites::list`]: admins and superusers all, a user also
+/// caller may see (as the site list: admins and superusers all, a user also
 /// their own unpublished ones), in key order. `zoom` is at most
 /// [`crate::geo::MAX_CLUSTER_ZOOM`]. Several statements: run it in one snapshot.
 pub async fn clusters(

@@ -115,6 +115,7 @@ fn project_from_row(mut r: Row) -> Result<Project, ApiError> {
         sites_count: col(&mut r, 13)?,
         admins,
         sites: None,
+        sites_next: None,
     })
 }
 

@@ -40,7 +40,9 @@ fn page(rows: Vec<Row>, take: Option<u32>) -> Result<SitePage, ApiError> {
     Ok(SitePage { items, more })
 }
 
-/// The sites of the project the caller may see (as [`super::sites::list`]) after site id
+/// The sites of the project the caller may see (admins and superusers all, other users
+/// published plus the ones they created, anonymous published;
+/// docs/compatibility.md#unpublished-sites-belong-to-their-creator) after site id
 /// `after`, in id order, at most `take` (`None`: all).
 pub async fn list_after(
     q: &mut impl Queryable,

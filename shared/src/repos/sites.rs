@@ -66,34 +66,6 @@ pub fn site_from_row(mut r: Row) -> Result<Site, ApiError> {
     })
 }
 
-/// Every site of the project the caller may see: admins and superusers all, other users
-/// published plus the ones they created, anonymous published
-/// (docs/compatibility.md#unpublished-sites-belong-to-their-creator).
-pub async fn list(
-    q: &mut impl Queryable,
-    project: &ProjectAccess,
-    viewer: Viewer,
-    lang: &str,
-) -> Result<Vec<Site>, ApiError> {
-    let rows: Vec<Row> = q
-        .exec(
-            concat!(
-                site_columns!(),
-                "FROM sites s",
-                site_joins!(),
-                "WHERE s.project_id = :project
-                   AND (:admin OR s.published = 1 OR s.creator_id = :user)
-                 ORDER BY s.id"
-            ),
-            params! {
-                "project" => project.id, "admin" => project.admin,
-                "user" => viewer.user_id, "lang" => lang,
-            },
-        )
-        .await?;
-    rows.into_iter().map(site_from_row).collect()
-}
-
 /// One site by internal id, localised; `None` when it lacks its default localisation.
 /// Visibility is the caller's business (see [`SiteAccess::visible`]).
 pub async fn get(

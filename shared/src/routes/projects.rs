@@ -11,6 +11,7 @@ use crate::{
     },
     http::{
         export::{deliver, export_format},
+        page::{Cursor, Scope},
         ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang,
     },
     models::{
@@ -18,7 +19,12 @@ use crate::{
         info::{invalid, InfoIn},
         project::{ModifiedProjectIn, NewProjectIn, Project},
     },
-    repos::{self, images::Uploads, projects, site_pages::AllSites},
+    repos::{
+        self,
+        images::Uploads,
+        projects,
+        site_pages::{self, AllSites},
+    },
     state::AppState,
     validation::{EntityId, Patch, Username},
 };
@@ -76,6 +82,7 @@ async fn read(
     query: QueryMap,
     user: MaybeUser,
     lang: RequestLang,
+    base: BaseUrl,
 ) -> ApiResult<Json<Project>> {
     let include_sites = query.bool_or("include_sites", false)?;
     let lang = lang.resolve()?;
@@ -99,10 +106,52 @@ async fn read(
         .await?
         .ok_or_else(|| ApiError::NotAcceptable("Project missing default localization".into()))?;
     if include_sites {
-        project.sites = Some(repos::sites::list(&mut conn, &access, viewer, &lang).await?);
+        // All the sites the caller may see, in id order, unless the answer would pass the
+        // size cap (docs/api-conventions.md#pages): then the first ones that fit (at least
+        // one) and `sites_next`, the site list's page after the last of them.
+        let cap = state.config().max_response_bytes;
+        // The answer without sites, `"sites":[]` around them and a `sites_next` URL.
+        let fixed = serde_json::to_vec(&project).map_or(0, |v| v.len()) + 512;
+        let mut budget = cap.saturating_sub(fixed);
+        let mut sites = Vec::new();
+        let mut after = None;
+        let mut next = None;
+        'read: loop {
+            let page =
+                site_pages::list_after(&mut conn, &access, viewer, &lang, after, Some(EMBED_CHUNK))
+                    .await?;
+            for (id, site) in page.items {
+                let len = serde_json::to_vec(&site).map_or(0, |v| v.len()) + 1;
+                if len > budget && !sites.is_empty() {
+                    next = after;
+                    break 'read;
+                }
+                budget = budget.saturating_sub(len);
+                sites.push(site);
+                after = Some(id);
+            }
+            if !page.more {
+                break;
+            }
+        }
+        project.sites = Some(sites);
+        project.sites_next = next.map(|after_id| {
+            let cursor = Cursor {
+                scope: Scope::sites(access.id),
+                after_id,
+            };
+            base.join(&format!(
+                "/projects/{}/sites?cursor={}",
+                access.name,
+                cursor.encode()
+            ))
+        });
     }
     Ok(Json(project))
 }
+
+/// Sites read for an embedded list per statement.
+const EMBED_CHUNK: u32 = 2000;
 
 #[utoipa::path(post, path = "/projects", tag = "projects", operation_id = "projects_create",
     summary = "Create a project (superusers)",

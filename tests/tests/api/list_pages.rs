@@ -234,3 +234,56 @@ async fn past_the_size_cap_the_whole_list_is_a_first_page() {
         assert_eq!(seen, all, "{path}");
     }
 }
+
+/// A project read with `include_sites` stays under the size cap too: past it, the sites
+/// that fit and `sites_next`, the site list's page that continues them; following it
+/// gives every visible site once.
+#[tokio::test]
+async fn a_project_read_embeds_sites_up_to_the_cap() {
+    let cap = 4_000;
+    let app = TestApp::spawn_with(vec![("MUISTOT_MAX_RESPONSE_BYTES", cap.to_string())]).await;
+    let p = published_project(&app, &[]).await;
+    let mut all = Vec::new();
+    for k in 0..40 {
+        all.push(site_at(&app, &p, true, None, 60.0 + f64::from(k) / 100.0, 25.0).await);
+    }
+    site(&app, &p, false, None).await; // hidden from anonymous callers
+    let r = app
+        .get(&format!("/projects/{p}?include_sites=true"), None)
+        .await;
+    r.assert_status(200);
+    assert!(r.text.len() <= cap, "{} bytes", r.text.len());
+    let body = r.json();
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut seen = names(&body["sites"]);
+    assert!(!seen.is_empty() && seen.len() < all.len(), "{}", seen.len());
+    let mut next = body["sites_next"].as_str().map(str::to_string);
+    while let Some(url) = next {
+        let path = url
+            .split_once("127.0.0.1")
+            .map_or(url.as_str(), |(_, rest)| {
+                rest.split_once('/').map_or(rest, |(_, p)| p)
+            });
+        let r = app.get(&format!("/{path}"), None).await;
+        r.assert_status(200);
+        seen.extend(names(&r.json()["items"]));
+        next = r.json()["next"].as_str().map(str::to_string);
+    }
+    assert_eq!(seen, all);
+    // Under the cap nothing changes: every site, no `sites_next`.
+    let roomy = TestApp::spawn().await;
+    let q = published_project(&roomy, &[]).await;
+    let s = site(&roomy, &q, true, None).await;
+    let body = roomy
+        .get(&format!("/projects/{q}?include_sites=true"), None)
+        .await
+        .json();
+    assert_eq!(names(&body["sites"]), vec![s]);
+    assert!(body.get("sites_next").is_none());
+}
