@@ -103,6 +103,7 @@ INSERT INTO site_cells
         north = VALUES(north), first_id = VALUES(first_id)
 -- @@
 DELETE c FROM site_cells c
-    WHERE NOT EXISTS (SELECT 1 FROM sites s
-        WHERE s.project_id = c.project_id AND s.published = c.published
-          AND s.tile BETWEEN CAST(c.cell AS UNSIGNED) << 28 AND (CAST(c.cell AS UNSIGNED) << 28) | 268435455)
+    LEFT JOIN (SELECT project_id, published, tile >> 28 AS cell FROM sites
+               WHERE tile IS NOT NULL GROUP BY project_id, published, tile >> 28) g
+        ON g.project_id = c.project_id AND g.published = c.published AND g.cell = c.cell
+    WHERE g.cell IS NULL
