@@ -95,6 +95,9 @@ pub struct Config {
     /// `MUISTOT_CACHE_SWR`: seconds past that during which a cache may still answer with its
     /// copy while it fetches a fresh one (`stale-while-revalidate`).
     pub cache_swr_secs: u64,
+    /// `MUISTOT_REPORT_HIDE_THRESHOLD`: distinct reporters at which a memory or comment is
+    /// unpublished, in the report's own transaction (docs/api-conventions.md#reports).
+    pub report_hide_threshold: u32,
     pub aws: AwsConfig,
 }
 
@@ -206,6 +209,16 @@ impl Config {
         if !(4..=31).contains(&bcrypt_cost) {
             return Err(err("MUISTOT_BCRYPT_COST", "must be between 4 and 31"));
         }
+        // The original's watchdog hides an item past 10 reports.
+        let report_hide_threshold = parse_num(
+            get("MUISTOT_REPORT_HIDE_THRESHOLD"),
+            "MUISTOT_REPORT_HIDE_THRESHOLD",
+            10,
+        )?;
+        if !(1..=i64::from(u32::MAX)).contains(&report_hide_threshold) {
+            return Err(err("MUISTOT_REPORT_HIDE_THRESHOLD", "must be at least 1"));
+        }
+        let report_hide_threshold = report_hide_threshold as u32;
         let list = |k: &str, default: &str| -> Vec<String> {
             get(k)
                 .unwrap_or_else(|| default.into())
@@ -251,6 +264,7 @@ impl Config {
                 30,
             )? as u64,
             cache_swr_secs: parse_num(get("MUISTOT_CACHE_SWR"), "MUISTOT_CACHE_SWR", 300)? as u64,
+            report_hide_threshold,
             aws: AwsConfig {
                 endpoint_url: get("AWS_ENDPOINT_URL"),
                 region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),

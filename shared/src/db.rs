@@ -187,6 +187,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_site_cells",
         include_str!("../migrations/0005_site_cells.sql"),
     ),
+    (
+        "0007_moderation",
+        include_str!("../migrations/0007_moderation.sql"),
+    ),
 ];
 
 /// Splits a migration file on its `-- @@` separator lines.

@@ -20,7 +20,7 @@ pub mod session;
 pub mod site_list;
 
 pub use auth::{AuthUser, MaybeUser};
-pub use extract::{ApiJson, ApiPath, QueryMap};
+pub use extract::{ApiJson, ApiPath, OptionalJson, QueryMap};
 pub use lang::RequestLang;
 pub use path::{CommentId, CommentPathIds, MemoryId, MemoryPathIds, ProjectId, SiteId};
 pub use reply::{BaseUrl, Items, Reply};

@@ -7,6 +7,7 @@ pub mod info;
 pub mod memory;
 pub mod project;
 pub mod publish;
+pub mod report;
 pub mod site;
 
 /// Timestamps are ISO-8601 without zone or fractions

@@ -12,6 +12,7 @@ pub mod memories;
 pub mod nearest;
 pub mod projects;
 pub mod publish;
+pub mod reports;
 pub mod row;
 pub mod site_pages;
 pub mod sites;

@@ -6,7 +6,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::http::doc::{
     params::{AcceptLanguage, CommentPath, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
-        Always, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized, TooLarge,
+        Always, Changed, Created, Invalid, NoContent, NoPrivileges, NotFound, NotLocalized,
+        TooLarge,
     },
 };
 use crate::{
@@ -15,13 +16,14 @@ use crate::{
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, MaybeUser, MemoryId, MemoryPathIds,
-        ProjectId, QueryMap, Reply, RequestLang, SiteId,
+        OptionalJson, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         comment::{Comment, CommentIn},
         info::invalid,
+        report::ReportIn,
     },
-    repos::comments,
+    repos::{comments, reports},
     state::AppState,
     validation::EntityId,
 };
@@ -32,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(read, modify, remove))
+        .routes(routes!(report))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -320,4 +323,57 @@ async fn remove(
     comments::delete(&mut tx, found.comment.id).await?;
     tx.commit().await?;
     Ok(Reply::Changed(at.collection_url(&base)))
+}
+
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report", tag = "comments", operation_id = "comments_comments_report",
+    summary = "Report a comment to the moderators (users)",
+    description = "Any user who can see the comment may report it once, with an optional \
+`reason`; reporting it again changes nothing. A comment cannot be reported by its author. When \
+the comment's distinct reporters reach the server's threshold it is unpublished at once (see \
+docs/api-conventions.md#reports).",
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
+    request_body(content = Option<ReportIn>, description = "Optional; may be left out"),
+    security(("bearer" = [])),
+    responses(
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
+    ))]
+/// 204 whether the report is new or a repeat; 403 for the comment's own author.
+async fn report(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
+    user: MaybeUser,
+    lang: RequestLang,
+    OptionalJson(body): OptionalJson<ReportIn>,
+) -> ApiResult<Reply> {
+    let reason = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = user.viewer();
+    let mut tx = state.db().begin().await?;
+    let found = comments::locate(
+        &mut tx,
+        project.as_str(),
+        site.as_str(),
+        memory,
+        id,
+        viewer,
+        true,
+    )
+    .await?;
+    if found.comment.is_author(viewer) {
+        return Err(ApiError::no_privileges());
+    }
+    let item = reports::Item::Comment(found.comment.id);
+    let threshold = state.config().report_hide_threshold;
+    reports::report(
+        &mut tx,
+        item,
+        found.comment.published,
+        user.id,
+        reason.as_deref(),
+        threshold,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
 }

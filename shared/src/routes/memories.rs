@@ -6,8 +6,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
-        Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
-        NotModified, TooLarge,
+        Always, BadImage, Changed, Created, Invalid, NoContent, NoPrivileges, NotFound,
+        NotLocalized, NotModified, TooLarge,
     },
 };
 use crate::{
@@ -15,14 +15,15 @@ use crate::{
     http::{
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
-        ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap, Reply,
-        RequestLang, SiteId,
+        ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, OptionalJson, ProjectId,
+        QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         info::invalid,
         memory::{Memory, ModifiedMemoryIn, NewMemoryIn},
+        report::ReportIn,
     },
-    repos::{comments, images::Uploads, memories},
+    repos::{comments, images::Uploads, memories, reports},
     state::AppState,
     validation::Patch,
 };
@@ -33,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(read, modify, remove))
+        .routes(routes!(report))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -310,4 +312,49 @@ async fn remove(
     Ok(Reply::Changed(base.join(&format!(
         "/projects/{project}/sites/{site}/memories"
     ))))
+}
+
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/report", tag = "memories", operation_id = "memories_memories_report",
+    summary = "Report a memory to the moderators (users)",
+    description = "Any user who can see the memory may report it once, with an optional \
+`reason`; reporting it again changes nothing. A memory cannot be reported by its author. When \
+the memory's distinct reporters reach the server's threshold it is unpublished at once (see \
+docs/api-conventions.md#reports).",
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
+    request_body(content = Option<ReportIn>, description = "Optional; may be left out"),
+    security(("bearer" = [])),
+    responses(
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
+    ))]
+/// 204 whether the report is new or a repeat; 403 for the memory's own author.
+async fn report(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
+    user: MaybeUser,
+    lang: RequestLang,
+    OptionalJson(body): OptionalJson<ReportIn>,
+) -> ApiResult<Reply> {
+    let reason = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = user.viewer();
+    let mut tx = state.db().begin().await?;
+    let found =
+        memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
+    if found.memory.is_author(viewer) {
+        return Err(ApiError::no_privileges());
+    }
+    let item = reports::Item::Memory(found.memory.id);
+    let threshold = state.config().report_hide_threshold;
+    reports::report(
+        &mut tx,
+        item,
+        found.memory.published,
+        user.id,
+        reason.as_deref(),
+        threshold,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
 }

@@ -76,6 +76,7 @@ fn environment_api_and_storage_follow_the_design() {
         "MUISTOT_LOGIN_URL",
         "MUISTOT_IMAGES",
         "MUISTOT_AUTO_PUBLISH",
+        "MUISTOT_REPORT_HIDE_THRESHOLD",
         "MUISTOT_CORS_ORIGINS",
     ] {
         assert!(!env[var].is_badvalue(), "Globals environment lacks {var}");
