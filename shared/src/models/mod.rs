@@ -5,6 +5,7 @@ pub mod export;
 pub mod geojson;
 pub mod info;
 pub mod memory;
+pub mod moderation;
 pub mod project;
 pub mod publish;
 pub mod report;

@@ -9,6 +9,7 @@ pub mod languages;
 pub mod login;
 pub mod me;
 pub mod memories;
+pub mod moderation;
 pub mod nearest;
 pub mod projects;
 pub mod publish;

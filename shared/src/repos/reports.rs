@@ -21,6 +21,7 @@ struct Statements {
     reason: &'static str,
     count: &'static str,
     hide: &'static str,
+    dismiss: &'static str,
 }
 
 impl Item {
@@ -42,6 +43,7 @@ impl Item {
                 count: "SELECT COUNT(*) FROM audit_memories WHERE memory_id = ?
                         LOCK IN SHARE MODE",
                 hide: "UPDATE memories SET published = 0 WHERE id = ?",
+                dismiss: "DELETE FROM audit_memories WHERE memory_id = ?",
             },
             Item::Comment(_) => Statements {
                 exists: "SELECT COUNT(*) FROM audit_comments WHERE comment_id = ? AND user_id = ?
@@ -53,6 +55,7 @@ impl Item {
                 count: "SELECT COUNT(*) FROM audit_comments WHERE comment_id = ?
                         LOCK IN SHARE MODE",
                 hide: "UPDATE comments SET published = 0 WHERE id = ?",
+                dismiss: "DELETE FROM audit_comments WHERE comment_id = ?",
             },
         }
     }
@@ -106,6 +109,16 @@ pub async fn report(
         reports,
         hidden,
     })
+}
+
+/// Dismisses every report of `item` (their reasons go with them); returns how many there
+/// were. The caller holds the item's row lock, as [`report`] does.
+pub async fn dismiss(q: &mut impl Queryable, item: Item) -> Result<i64, ApiError> {
+    let reports = count(q, item).await?;
+    if reports > 0 {
+        q.exec_drop(item.statements().dismiss, (item.id(),)).await?;
+    }
+    Ok(reports)
 }
 
 async fn count(q: &mut impl Queryable, item: Item) -> Result<i64, ApiError> {

@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(read, modify, remove))
         .routes(routes!(report))
+        .routes(routes!(dismiss_reports))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -374,6 +375,43 @@ async fn report(
         threshold,
     )
     .await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
+}
+
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/reports", tag = "comments", operation_id = "comments_comments_dismiss_reports",
+    summary = "Dismiss the reports of a comment (the project's admins)",
+    description = "Removes every report of the comment, reasons included, after a moderator \
+found it fine; whether it is published stays as it is (that is `POST /admin/publish`). \
+`204` also when there was nothing to dismiss. See docs/api-conventions.md#moderation-queue.",
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
+    security(("bearer" = [])),
+    responses(
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, Invalid
+    ))]
+async fn dismiss_reports(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
+    user: AuthUser,
+    lang: RequestLang,
+) -> ApiResult<Reply> {
+    lang.resolve()?;
+    let viewer = user.viewer();
+    let mut tx = state.db().begin().await?;
+    let found = comments::locate(
+        &mut tx,
+        project.as_str(),
+        site.as_str(),
+        memory,
+        id,
+        viewer,
+        true,
+    )
+    .await?;
+    if !found.project.admin {
+        return Err(ApiError::no_privileges());
+    }
+    reports::dismiss(&mut tx, reports::Item::Comment(found.comment.id)).await?;
     tx.commit().await?;
     Ok(Reply::NoContent)
 }

@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(read, modify, remove))
         .routes(routes!(report))
+        .routes(routes!(dismiss_reports))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -355,6 +356,35 @@ async fn report(
         threshold,
     )
     .await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
+}
+
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/reports", tag = "memories", operation_id = "memories_memories_dismiss_reports",
+    summary = "Dismiss the reports of a memory (the project's admins)",
+    description = "Removes every report of the memory, reasons included, after a moderator \
+found it fine; whether it is published stays as it is (that is `POST /admin/publish`). \
+`204` also when there was nothing to dismiss. See docs/api-conventions.md#moderation-queue.",
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
+    security(("bearer" = [])),
+    responses(
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, Invalid
+    ))]
+async fn dismiss_reports(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
+    user: AuthUser,
+    lang: RequestLang,
+) -> ApiResult<Reply> {
+    lang.resolve()?;
+    let viewer = user.viewer();
+    let mut tx = state.db().begin().await?;
+    let found =
+        memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
+    if !found.project.admin {
+        return Err(ApiError::no_privileges());
+    }
+    reports::dismiss(&mut tx, reports::Item::Memory(found.memory.id)).await?;
     tx.commit().await?;
     Ok(Reply::NoContent)
 }

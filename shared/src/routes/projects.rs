@@ -11,14 +11,17 @@ use crate::{
     },
     http::{
         export::{deliver, export_format},
+        page::{List, PageQuery, Scope, MAX_LIMIT},
+        paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang,
     },
     models::{
         geojson::SiteCollection,
         info::{invalid, InfoIn},
+        moderation::{ItemKind, Queue, QueueItem, QueueState},
         project::{ModifiedProjectIn, NewProjectIn, Project},
     },
-    repos::{self, images::Uploads, projects, site_pages::AllSites},
+    repos::{self, images::Uploads, moderation, projects, site_pages::AllSites},
     state::AppState,
     validation::{EntityId, Patch, Username},
 };
@@ -32,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_admin, remove_admin))
         .routes(routes!(localize))
         .routes(routes!(export))
+        .routes(routes!(moderation_queue))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -464,4 +468,95 @@ async fn export(
     let filename = format!("{}-sites.{}", project.name, format.extension());
     let sites = AllSites::new(conn, project, viewer, lang, EXPORT_CHUNK);
     deliver(&state, sites, format, filename).await
+}
+
+/// `{"items": [QueueItem, …], "next": …}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ModerationQueue {
+    items: Vec<QueueItem>,
+    /// The cursor of the next page, or null on the last one. Present when `limit` or
+    /// `cursor` was given, or when the whole queue would exceed the response size cap.
+    #[schema(nullable)]
+    next: Option<String>,
+}
+
+/// The cursor kind of each queue, so that a cursor of one is refused by the others.
+fn queue_list(queue: Queue) -> List {
+    match (queue.kind, queue.state) {
+        (ItemKind::Site, _) => List::WaitingSites,
+        (ItemKind::Memory, QueueState::Waiting) => List::WaitingMemories,
+        (ItemKind::Memory, QueueState::Reported) => List::ReportedMemories,
+        (ItemKind::Comment, QueueState::Waiting) => List::WaitingComments,
+        (ItemKind::Comment, QueueState::Reported) => List::ReportedComments,
+    }
+}
+
+#[utoipa::path(get, path = "/projects/{project}/moderation", tag = "projects", operation_id = "projects_moderation_queue",
+    summary = "What waits for a moderator's decision (the project's admins)",
+    description = "The project's unpublished (`state=waiting`) or reported (`state=reported`) \
+sites, memories or comments (`kind`), oldest first, each with what a moderator needs to decide \
+and its reports; acting on one is `POST /admin/publish`. Paged like the memory list. Anyone \
+but the project's admins and superusers gets `404` `Project not found`, whether the project \
+exists or not (docs/api-conventions.md#moderation-queue).",
+    params(ProjectPath,
+        ("kind" = Option<String>, Query, description = "`site`, `memory` (default) or `comment`"),
+        ("state" = Option<String>, Query, description = "`waiting` (default: unpublished) or `reported` (not for sites)"),
+        ("limit" = Option<u32>, Query, description = "Items per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this queue")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the queue", body = ModerationQueue,
+            headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
+        (status = 404, description = "No such project, or the caller does not moderate it", body = ErrorEnvelope),
+        Always, Invalid))]
+async fn moderation_queue(
+    state: axum::extract::State<AppState>,
+    ProjectId(name): ProjectId,
+    query: QueryMap,
+    user: MaybeUser,
+    base: BaseUrl,
+) -> ApiResult<PagedReply> {
+    let queue = Queue::parse(query.get("kind"), query.get("state")).map_err(invalid)?;
+    let page_query = PageQuery::parse(&query)?;
+    let user = user.require()?;
+    let mut tx = state.db().begin_snapshot().await?;
+    let project = projects::access(&mut tx, name.as_str(), user.viewer(), false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))?;
+    project.require_moderator()?;
+    let scope = Scope::queue(queue_list(queue), project.id);
+    let after = page_query.after(scope)?;
+    let cap = state.config().max_response_bytes;
+    let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, after);
+    while chunks.wants_more() {
+        let (after, take) = (chunks.after(), chunks.take());
+        let mut rows =
+            moderation::page(&mut tx, &project, queue, after, u64::from(take) + 1).await?;
+        let more = rows.len() > take as usize;
+        rows.truncate(take as usize);
+        chunks.add(&rows, more)?;
+    }
+    tx.commit().await?;
+    let (collected, more, shape) = chunks.done();
+    let limit = page_query.limit;
+    let path = format!("/projects/{}/moderation", project.name);
+    paged::finish(collected, more, shape, cap, scope, |cursor| {
+        let mut pairs: Vec<(&str, String)> = vec![
+            (
+                "kind",
+                query.get("kind").unwrap_or("memory").trim().to_string(),
+            ),
+            (
+                "state",
+                query.get("state").unwrap_or("waiting").trim().to_string(),
+            ),
+        ];
+        if let Some(l) = limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs.push(("cursor", cursor.to_string()));
+        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        base.join(&format!("{path}?{q}"))
+    })
 }

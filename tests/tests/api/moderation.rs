@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use muistot_tests::*;
+use mysql_async::prelude::Queryable;
 
 fn memory_report(p: &str, s: &str, m: i64) -> String {
     format!("{}/report", memory_path(p, s, m))
@@ -238,4 +239,276 @@ async fn parallel_reports_hide_at_exactly_the_threshold() {
     assert_eq!(statuses, expected);
     assert_eq!(memory_reports(&app, m).await, 5);
     assert!(!memory_published(&app, m).await);
+}
+
+fn queue_path(p: &str, query: &str) -> String {
+    format!("/projects/{p}/moderation?{query}")
+}
+
+/// The items of every page of a queue, following `next` with the given `limit`.
+async fn whole_queue(app: &TestApp, p: &str, query: &str, token: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut path = queue_path(p, &format!("{query}&limit=2"));
+    loop {
+        let r = app.get(&path, Some(token)).await;
+        r.assert_status(200);
+        let body = r.json();
+        assert!(items_of(&body).len() <= 2, "{}", r.text);
+        items.extend(items_of(&body).iter().cloned());
+        match body["next"].as_str() {
+            Some(cursor) => path = queue_path(p, &format!("{query}&limit=2&cursor={cursor}")),
+            None => return items,
+        }
+    }
+}
+
+fn items_of(body: &Value) -> &Vec<Value> {
+    body["items"].as_array().expect("items")
+}
+
+async fn report_as(app: &TestApp, path: &str, reason: Option<&str>) {
+    let (_, _, token) = app.user("reporter").await;
+    let body = reason.map(|r| json!({ "reason": r }));
+    app.send(Method::POST, path, Some(&token), body)
+        .await
+        .assert_status(204);
+}
+
+#[tokio::test]
+async fn the_queue_lists_waiting_memories_of_its_project_oldest_first_in_pages() {
+    let app = TestApp::spawn().await;
+    let (admin, _, admin_token) = app.user("qadmin").await;
+    let (_, _, super_token) = app.superuser().await;
+    let (author, author_name, _) = app.user("qauthor").await;
+    let p = published_project(&app, &[admin]).await;
+    let other = published_project(&app, &[admin]).await;
+    let s = site(&app, &p, true, None).await;
+    let s_other = site(&app, &other, true, None).await;
+    let mut waiting = Vec::new();
+    for i in 0..5 {
+        waiting.push(memory(&app, &s, Some(author), false).await);
+        // Published, deleted and other projects' memories are not waiting here.
+        memory(&app, &s, Some(author), true).await;
+        memory(&app, &s_other, Some(author), false).await;
+        if i == 2 {
+            let deleted = memory(&app, &s, Some(author), false).await;
+            let mut c = app.db().await;
+            c.exec_drop("UPDATE memories SET deleted = 1 WHERE id = ?", (deleted,))
+                .await
+                .unwrap();
+        }
+    }
+    for token in [&admin_token, &super_token] {
+        let items = whole_queue(&app, &p, "kind=memory&state=waiting", token).await;
+        let ids: Vec<i64> = items
+            .iter()
+            .map(|i| i["memory"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, waiting);
+    }
+    let r = app.get(&queue_path(&p, ""), Some(&admin_token)).await;
+    r.assert_status(200);
+    let body = r.json();
+    let first = &items_of(&body)[0];
+    assert_eq!(first["kind"], json!("memory"));
+    assert_eq!(first["site"], json!(s));
+    assert_eq!(first["memory"], json!(waiting[0]));
+    assert_eq!(first["title"], json!("Muisto"));
+    assert_eq!(first["text"], json!("Tarina"));
+    assert_eq!(first["author"], json!(author_name));
+    assert_eq!(first["published"], json!(false));
+    assert_eq!(first["reports"], json!(0));
+    assert_eq!(first["reasons"], json!([]));
+    assert!(first["created_at"].as_str().unwrap().len() == 19, "{first}");
+    assert!(first.get("comment").is_none());
+    // The answer is the caller's own: never kept by a shared cache.
+    assert!(r.header("cache-control").unwrap().contains("private"));
+
+    // A cursor of another queue or project is refused.
+    let r = app
+        .get(&queue_path(&p, "kind=memory&limit=1"), Some(&admin_token))
+        .await;
+    let cursor = r.json()["next"].as_str().unwrap().to_string();
+    for query in [
+        format!("kind=comment&cursor={cursor}"),
+        format!("kind=memory&state=reported&cursor={cursor}"),
+    ] {
+        let r = app.get(&queue_path(&p, &query), Some(&admin_token)).await;
+        r.assert_status(422);
+        assert_eq!(r.error_loc(), json!(["query", "cursor"]));
+    }
+    let r = app
+        .get(
+            &queue_path(&other, &format!("cursor={cursor}")),
+            Some(&admin_token),
+        )
+        .await;
+    r.assert_status(422);
+    for (query, field) in [
+        ("kind=site&state=reported", "state"),
+        ("kind=project", "kind"),
+        ("state=all", "state"),
+        ("limit=0", "limit"),
+    ] {
+        let r = app.get(&queue_path(&p, query), Some(&admin_token)).await;
+        r.assert_status(422);
+        assert_eq!(r.error_loc(), json!(["query", field]), "{query}");
+    }
+}
+
+#[tokio::test]
+async fn only_the_projects_admins_and_superusers_see_its_queue() {
+    let app = TestApp::spawn().await;
+    let (admin, _, _) = app.user("qadmin").await;
+    let (other_admin, _, other_admin_token) = app.user("qother").await;
+    let (author, _, author_token) = app.user("qauthor").await;
+    let (_, _, user_token) = app.user("quser").await;
+    let p = published_project(&app, &[admin]).await;
+    let hidden = unpublished_project(&app, &[admin]).await;
+    published_project(&app, &[other_admin]).await;
+    let s = site(&app, &p, true, Some(author)).await;
+    memory(&app, &s, Some(author), false).await;
+    app.get(&queue_path(&p, ""), None).await.assert_status(401);
+    let unknown = app
+        .get(&queue_path("no-such-project-x", ""), Some(&user_token))
+        .await;
+    unknown.assert_status(404);
+    for token in [&other_admin_token, &author_token, &user_token] {
+        for project in [&p, &hidden] {
+            for query in ["", "kind=site", "kind=comment&state=reported"] {
+                let r = app.get(&queue_path(project, query), Some(token)).await;
+                r.assert_status(404);
+                assert_eq!(r.json(), unknown.json(), "{project} {query}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn reported_items_carry_their_counts_and_reasons_until_dismissed() {
+    let app = TestApp::spawn_with(vec![("MUISTOT_REPORT_HIDE_THRESHOLD", "3".into())]).await;
+    let (admin, _, admin_token) = app.user("qadmin").await;
+    let (author, author_name, author_token) = app.user("qauthor").await;
+    let (_, _, reader_token) = app.user("qreader").await;
+    let p = published_project(&app, &[admin]).await;
+    let s = site(&app, &p, true, None).await;
+    let fine = memory(&app, &s, Some(author), true).await;
+    let bad = memory(&app, &s, Some(author), true).await;
+    memory(&app, &s, Some(author), true).await; // never reported
+    let c = comment(&app, fine, author, true).await;
+    report_as(&app, &memory_report(&p, &s, fine), Some("väärä paikka")).await;
+    for reason in [Some("mainos"), None, Some("roskaa")] {
+        report_as(&app, &memory_report(&p, &s, bad), reason).await;
+    }
+    report_as(&app, &comment_report(&p, &s, fine, c), Some("asiaton")).await;
+
+    let items = whole_queue(&app, &p, "kind=memory&state=reported", &admin_token).await;
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|i| i["memory"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [fine, bad]);
+    assert_eq!(items[0]["reports"], json!(1));
+    assert_eq!(items[0]["published"], json!(true));
+    assert_eq!(items[0]["reasons"][0]["reason"], json!("väärä paikka"));
+    assert_eq!(items[1]["reports"], json!(3));
+    assert_eq!(
+        items[1]["published"],
+        json!(false),
+        "hidden at the threshold"
+    );
+    let reasons: Vec<&str> = items[1]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons.contains(&"mainos") && reasons.contains(&"roskaa"));
+    // Hidden by reports, it now also waits for approval.
+    let waiting = whole_queue(&app, &p, "kind=memory", &admin_token).await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["memory"], json!(bad));
+    assert_eq!(waiting[0]["reports"], json!(3));
+
+    let comments = whole_queue(&app, &p, "kind=comment&state=reported", &admin_token).await;
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0]["comment"], json!(c));
+    assert_eq!(comments[0]["memory"], json!(fine));
+    assert_eq!(comments[0]["text"], json!("Kommentti"));
+    assert_eq!(comments[0]["author"], json!(author_name));
+    assert_eq!(comments[0]["reasons"][0]["reason"], json!("asiaton"));
+
+    // Dismissal: the admins only; readers are refused, hidden items are not found.
+    let dismiss = format!("{}/reports", memory_path(&p, &s, fine));
+    app.send(Method::DELETE, &dismiss, None, None)
+        .await
+        .assert_status(401);
+    for token in [&author_token, &reader_token] {
+        app.send(Method::DELETE, &dismiss, Some(token), None)
+            .await
+            .assert_status(403);
+    }
+    let hidden = format!("{}/reports", memory_path(&p, &s, bad));
+    app.send(Method::DELETE, &hidden, Some(&reader_token), None)
+        .await
+        .assert_status(404);
+    assert_eq!(memory_reports(&app, fine).await, 1);
+    app.send(Method::DELETE, &dismiss, Some(&admin_token), None)
+        .await
+        .assert_status(204);
+    app.send(Method::DELETE, &dismiss, Some(&admin_token), None)
+        .await
+        .assert_status(204);
+    assert_eq!(memory_reports(&app, fine).await, 0);
+    let reasons: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM audit_memory_reasons WHERE memory_id = ?",
+        (fine,),
+    )
+    .await;
+    assert_eq!(reasons, 0);
+    app.send(
+        Method::DELETE,
+        &format!("{}/reports", comment_path(&p, &s, fine, c)),
+        Some(&admin_token),
+        None,
+    )
+    .await
+    .assert_status(204);
+    let items = whole_queue(&app, &p, "kind=memory&state=reported", &admin_token).await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["memory"], json!(bad));
+    assert!(
+        whole_queue(&app, &p, "kind=comment&state=reported", &admin_token)
+            .await
+            .is_empty()
+    );
+    // Dismissing leaves publishing to the moderator.
+    assert!(memory_published(&app, fine).await);
+}
+
+#[tokio::test]
+async fn waiting_sites_and_comments_are_queued_with_their_parents() {
+    let app = TestApp::spawn().await;
+    let (admin, _, admin_token) = app.user("qadmin").await;
+    let (author, author_name, _) = app.user("qauthor").await;
+    let p = published_project(&app, &[admin]).await;
+    let s = site(&app, &p, true, Some(author)).await;
+    let draft = site(&app, &p, false, Some(author)).await;
+    let m = memory(&app, &s, Some(author), true).await;
+    let c = comment(&app, m, author, false).await;
+    comment(&app, m, author, true).await;
+    let sites = whole_queue(&app, &p, "kind=site&state=waiting", &admin_token).await;
+    assert_eq!(sites.len(), 1);
+    assert_eq!(sites[0]["kind"], json!("site"));
+    assert_eq!(sites[0]["site"], json!(draft));
+    assert_eq!(sites[0]["title"], json!(format!("Paikka {draft}")));
+    assert_eq!(sites[0]["author"], json!(author_name));
+    assert!(sites[0].get("memory").is_none());
+    let comments = whole_queue(&app, &p, "kind=comment", &admin_token).await;
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0]["comment"], json!(c));
+    assert_eq!(comments[0]["memory"], json!(m));
+    assert_eq!(comments[0]["site"], json!(s));
 }
