@@ -24,3 +24,10 @@ CREATE TABLE IF NOT EXISTS audit_comment_reasons (
     CONSTRAINT fk_audit_comment_reasons_report FOREIGN KEY (comment_id, user_id)
         REFERENCES audit_comments (comment_id, user_id) ON DELETE CASCADE
 )
+-- @@
+-- The moderation queue (docs/api-conventions.md#moderation-queue): a project's waiting
+-- memories are read from this index alone (with the implicit primary key), and waiting
+-- comments in id order from the second. The original server ignores both.
+CREATE INDEX IF NOT EXISTS idx_memories_queue ON memories (published, deleted, site_id)
+-- @@
+CREATE INDEX IF NOT EXISTS idx_comments_queue ON comments (published)

@@ -9,9 +9,11 @@ use crate::access::ProjectAccess;
 use crate::error::ApiError;
 use crate::models::moderation::{ItemKind, Queue, QueueItem, QueueState, ReportReason};
 
-/// The columns every queue reads, in [`item_from_row`]'s order: the sort key, site name,
-/// memory id, comment id, title, text, author, image, published, created, modified,
-/// reports, the reasons as a JSON array. `reasons!` is the JSON of one table's reasons.
+// The columns every queue reads, in `item_from_row`'s order: the sort key, site name,
+// memory id, comment id, title, text, author, image, published, created, modified,
+// reports, the reasons as a JSON array.
+
+/// The JSON array of one item's reasons, oldest first.
 macro_rules! reasons {
     ($table:literal, $key:literal, $id:literal) => {
         concat!(
@@ -29,43 +31,49 @@ macro_rules! reasons {
     };
 }
 
+/// The details of a page of memories whose ids `$page` (a derived table of `id`s, in
+/// order, already limited) picks: the per-item subqueries run for the page only.
 macro_rules! memory_queue {
-    ($filter:literal) => {
+    ($page:literal) => {
         concat!(
             "SELECT m.id, s.name, m.id, NULL, COALESCE(m.title, ''), m.story, u.username,
                     img.file_name, m.published, m.created_at, m.modified_at,
                     (SELECT COUNT(*) FROM audit_memories a WHERE a.memory_id = m.id), ",
             reasons!("audit_memory_reasons", "memory_id", "m.id"),
-            " FROM memories m
+            " FROM (",
+            $page,
+            ") page
+              JOIN memories m ON m.id = page.id
               JOIN sites s ON s.id = m.site_id
               LEFT JOIN users u ON u.id = m.user_id
               LEFT JOIN images img ON img.id = m.image_id
-              WHERE s.project_id = ? AND m.id > ? AND m.deleted = 0 AND ",
-            $filter,
-            " ORDER BY m.id LIMIT ?"
+              ORDER BY m.id"
         )
     };
 }
 
+/// [`memory_queue!`] for comments.
 macro_rules! comment_queue {
-    ($filter:literal) => {
+    ($page:literal) => {
         concat!(
             "SELECT c.id, s.name, m.id, c.id, NULL, c.comment, u.username,
                     NULL, c.published, c.created_at, c.modified_at,
                     (SELECT COUNT(*) FROM audit_comments a WHERE a.comment_id = c.id), ",
             reasons!("audit_comment_reasons", "comment_id", "c.id"),
-            " FROM comments c
+            " FROM (",
+            $page,
+            ") page
+              JOIN comments c ON c.id = page.id
               JOIN memories m ON m.id = c.memory_id
               JOIN sites s ON s.id = m.site_id
               LEFT JOIN users u ON u.id = c.user_id
-              WHERE s.project_id = ? AND c.id > ? AND ",
-            $filter,
-            " ORDER BY c.id LIMIT ?"
+              ORDER BY c.id"
         )
     };
 }
 
-/// Unpublished sites, with their name and abstract in the project's default language.
+/// Unpublished sites, with their name and abstract in the project's default language,
+/// in id order straight from `idx_sites_published (published, project_id)`.
 const WAITING_SITES: &str = "SELECT s.id, s.name, NULL, NULL, si.name, si.abstract, u.username,
         img.file_name, s.published, s.created_at, s.modified_at, 0, NULL
      FROM sites s
@@ -74,12 +82,42 @@ const WAITING_SITES: &str = "SELECT s.id, s.name, NULL, NULL, si.name, si.abstra
      LEFT JOIN images img ON img.id = s.image_id
      WHERE s.project_id = ? AND s.id > ? AND s.published = 0
      ORDER BY s.id LIMIT ?";
-const WAITING_MEMORIES: &str = memory_queue!("m.published = 0");
-const REPORTED_MEMORIES: &str =
-    memory_queue!("EXISTS (SELECT 1 FROM audit_memories a WHERE a.memory_id = m.id)");
-const WAITING_COMMENTS: &str = comment_queue!("c.published = 0");
-const REPORTED_COMMENTS: &str =
-    comment_queue!("EXISTS (SELECT 1 FROM audit_comments a WHERE a.comment_id = c.id)");
+
+// How each page is picked (measured by tests/bench/moderation.sh; docs/api-conventions.md
+// #moderation-queue). Waiting memories: the project's sites, then their waiting memories
+// from the covering index `idx_memories_queue (published, deleted, site_id)`, sorted:
+// proportional to the project's own queue. Waiting comments and reported items: the
+// comments of `idx_comments_queue (published)` or the reports' primary keys, in id order,
+// each joined by primary key up to its project, stopping at the page's end: proportional
+// to the items of every project up to there (reports are few; waiting comments of other
+// projects interleave).
+const WAITING_MEMORIES: &str = memory_queue!(
+    "SELECT m.id FROM memories m JOIN sites s ON s.id = m.site_id
+     WHERE s.project_id = ? AND m.id > ? AND m.published = 0 AND m.deleted = 0
+     ORDER BY m.id LIMIT ?"
+);
+const REPORTED_MEMORIES: &str = memory_queue!(
+    "SELECT STRAIGHT_JOIN a.memory_id AS id FROM audit_memories a
+       JOIN memories m FORCE INDEX (PRIMARY) ON m.id = a.memory_id
+       JOIN sites s FORCE INDEX (PRIMARY) ON s.id = m.site_id
+     WHERE s.project_id = ? AND a.memory_id > ? AND m.deleted = 0
+     GROUP BY a.memory_id ORDER BY a.memory_id LIMIT ?"
+);
+const WAITING_COMMENTS: &str = comment_queue!(
+    "SELECT STRAIGHT_JOIN c.id FROM comments c FORCE INDEX (idx_comments_queue)
+       JOIN memories m FORCE INDEX (PRIMARY) ON m.id = c.memory_id
+       JOIN sites s FORCE INDEX (PRIMARY) ON s.id = m.site_id
+     WHERE s.project_id = ? AND c.id > ? AND c.published = 0
+     ORDER BY c.id LIMIT ?"
+);
+const REPORTED_COMMENTS: &str = comment_queue!(
+    "SELECT STRAIGHT_JOIN a.comment_id AS id FROM audit_comments a
+       JOIN comments c FORCE INDEX (PRIMARY) ON c.id = a.comment_id
+       JOIN memories m FORCE INDEX (PRIMARY) ON m.id = c.memory_id
+       JOIN sites s FORCE INDEX (PRIMARY) ON s.id = m.site_id
+     WHERE s.project_id = ? AND a.comment_id > ?
+     GROUP BY a.comment_id ORDER BY a.comment_id LIMIT ?"
+);
 
 fn item_from_row(kind: ItemKind, mut r: Row) -> Result<(i32, QueueItem), ApiError> {
     let reasons: Option<String> = col(&mut r, 12)?;
