@@ -31,3 +31,23 @@ CREATE TABLE IF NOT EXISTS audit_comment_reasons (
 CREATE INDEX IF NOT EXISTS idx_memories_queue ON memories (published, deleted, site_id)
 -- @@
 CREATE INDEX IF NOT EXISTS idx_comments_queue ON comments (published)
+-- @@
+-- The audit trail of moderation (docs/api-conventions.md#moderation-log): one row per
+-- publish or unpublish, hide at the report threshold, report dismissal, admin added or
+-- removed, project or site deletion, written in the transaction of the action itself.
+-- `actor_id` NULL: the service (the report threshold) or a deleted account.
+CREATE TABLE IF NOT EXISTS moderation_log (
+    id INT NOT NULL AUTO_INCREMENT,
+    project_id INT NOT NULL,
+    actor_id INT NULL,
+    action VARCHAR(32) NOT NULL,
+    kind VARCHAR(16) NOT NULL,
+    target VARCHAR(255) NOT NULL,
+    from_state VARCHAR(64) NULL,
+    to_state VARCHAR(64) NULL,
+    created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT pk_moderation_log PRIMARY KEY (id),
+    INDEX idx_moderation_log_project (project_id, id),
+    CONSTRAINT fk_moderation_log_project FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE,
+    CONSTRAINT fk_moderation_log_actor FOREIGN KEY (actor_id) REFERENCES users (id) ON DELETE SET NULL
+)

@@ -32,6 +32,8 @@ pub enum List {
     WaitingComments = 6,
     ReportedMemories = 7,
     ReportedComments = 8,
+    /// A project's moderation trail (newest first: a cursor resumes before its id).
+    ModerationLog = 9,
 }
 
 impl List {
@@ -45,6 +47,7 @@ impl List {
             6 => Some(Self::WaitingComments),
             7 => Some(Self::ReportedMemories),
             8 => Some(Self::ReportedComments),
+            9 => Some(Self::ModerationLog),
             _ => None,
         }
     }

@@ -144,3 +144,32 @@ mod tests {
         assert_eq!(e[0].loc, ["query", "state"]);
     }
 }
+
+/// One entry of a project's moderation trail (docs/api-conventions.md#moderation-log).
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct LogEntry {
+    pub id: i32,
+    /// When, `YYYY-MM-DDTHH:MM:SS` (UTC).
+    #[serde(with = "super::datetime_format")]
+    #[schema(value_type = String, example = "2026-12-05T12:00:00")]
+    pub at: NaiveDateTime,
+    /// Who: a username; null for the service (the report threshold) or a deleted account.
+    #[schema(nullable)]
+    pub actor: Option<String>,
+    /// `publish`, `unpublish`, `hide_reported`, `dismiss_reports`, `add_admin`,
+    /// `remove_admin` or `delete`.
+    #[schema(example = "unpublish")]
+    pub action: String,
+    /// `project`, `site`, `memory`, `comment`, or `user` for an admin added or removed.
+    #[schema(example = "memory")]
+    pub kind: String,
+    /// The item: a project or site id, a memory or comment id, a username.
+    #[schema(example = "1234")]
+    pub target: String,
+    /// The state before (`published`, `unpublished`, `3 reports`, `admin`, …), if any.
+    #[schema(nullable)]
+    pub from: Option<String>,
+    /// The state after, if any.
+    #[schema(nullable)]
+    pub to: Option<String>,
+}

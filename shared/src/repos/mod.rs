@@ -18,6 +18,7 @@ pub mod row;
 pub mod site_pages;
 pub mod sites;
 pub mod throttle;
+pub mod trail;
 pub mod users;
 
 pub use crate::access::Viewer;

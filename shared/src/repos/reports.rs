@@ -5,6 +5,7 @@
 
 use mysql_async::prelude::*;
 
+use super::trail;
 use crate::error::ApiError;
 
 /// A reportable item, by its row id.
@@ -28,6 +29,13 @@ impl Item {
     fn id(self) -> i32 {
         match self {
             Item::Memory(id) | Item::Comment(id) => id,
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Item::Memory(_) => "memory",
+            Item::Comment(_) => "comment",
         }
     }
 
@@ -81,6 +89,7 @@ pub struct Reported {
 /// transaction's snapshot may be older.
 pub async fn report(
     q: &mut impl Queryable,
+    project_id: i32,
     item: Item,
     published: bool,
     user_id: i32,
@@ -103,6 +112,18 @@ pub async fn report(
     let hidden = published && reports >= i64::from(threshold);
     if hidden {
         q.exec_drop(sql.hide, (item.id(),)).await?;
+        let target = item.id().to_string();
+        let count = format!("{reports} reports");
+        let entry = trail::Entry {
+            project_id,
+            actor: None,
+            action: trail::Action::HideReported,
+            kind: item.kind(),
+            target: &target,
+            from: Some(trail::published_word(true)),
+            to: Some(&count),
+        };
+        trail::record(q, &entry).await?;
     }
     Ok(Reported {
         added: true,
@@ -111,11 +132,29 @@ pub async fn report(
     })
 }
 
-/// Dismisses every report of `item` (their reasons go with them); returns how many there
-/// were. The caller holds the item's row lock, as [`report`] does.
-pub async fn dismiss(q: &mut impl Queryable, item: Item) -> Result<i64, ApiError> {
+/// `actor` dismisses every report of `item` in `project_id` (their reasons go with them),
+/// recorded in the trail when there were any; returns how many there were. The caller
+/// holds the item's row lock, as [`report`] does.
+pub async fn dismiss(
+    q: &mut impl Queryable,
+    project_id: i32,
+    item: Item,
+    actor: i32,
+) -> Result<i64, ApiError> {
     let reports = count(q, item).await?;
     if reports > 0 {
+        let target = item.id().to_string();
+        let from = format!("{reports} reports");
+        let entry = trail::Entry {
+            project_id,
+            actor: Some(actor),
+            action: trail::Action::DismissReports,
+            kind: item.kind(),
+            target: &target,
+            from: Some(&from),
+            to: Some("0 reports"),
+        };
+        trail::record(q, &entry).await?;
         q.exec_drop(item.statements().dismiss, (item.id(),)).await?;
     }
     Ok(reports)

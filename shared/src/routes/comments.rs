@@ -368,6 +368,7 @@ async fn report(
     let threshold = state.config().report_hide_threshold;
     reports::report(
         &mut tx,
+        found.project.id,
         item,
         found.comment.published,
         user.id,
@@ -411,7 +412,8 @@ async fn dismiss_reports(
     if !found.project.admin {
         return Err(ApiError::no_privileges());
     }
-    reports::dismiss(&mut tx, reports::Item::Comment(found.comment.id)).await?;
+    let item = reports::Item::Comment(found.comment.id);
+    reports::dismiss(&mut tx, found.project.id, item, user.id).await?;
     tx.commit().await?;
     Ok(Reply::NoContent)
 }

@@ -349,6 +349,7 @@ async fn report(
     let threshold = state.config().report_hide_threshold;
     reports::report(
         &mut tx,
+        found.project.id,
         item,
         found.memory.published,
         user.id,
@@ -384,7 +385,8 @@ async fn dismiss_reports(
     if !found.project.admin {
         return Err(ApiError::no_privileges());
     }
-    reports::dismiss(&mut tx, reports::Item::Memory(found.memory.id)).await?;
+    let item = reports::Item::Memory(found.memory.id);
+    reports::dismiss(&mut tx, found.project.id, item, user.id).await?;
     tx.commit().await?;
     Ok(Reply::NoContent)
 }

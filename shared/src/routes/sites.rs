@@ -29,7 +29,7 @@ use crate::{
     },
     repos::{
         self, clusters as cluster_repo, images::Uploads, memories, nearest, projects, site_pages,
-        sites,
+        sites, trail,
     },
     state::AppState,
     validation::Patch,
@@ -469,6 +469,16 @@ async fn remove(
         return Err(ApiError::no_privileges());
     }
     sites::unpublish(&mut tx, site.id, user.id).await?;
+    let entry = trail::Entry {
+        project_id: project.id,
+        actor: Some(user.id),
+        action: trail::Action::Delete,
+        kind: "site",
+        target: &site.name,
+        from: Some(trail::published_word(site.published)),
+        to: Some(trail::published_word(false)),
+    };
+    trail::record(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(Reply::Changed(
         base.join(&format!("/projects/{name}/sites")),

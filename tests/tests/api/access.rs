@@ -40,10 +40,11 @@ enum Op {
     MemoryDismiss,
     CommentDismiss,
     Queue,
+    Log,
 }
 use Op::*;
 
-const OPS: [Op; 17] = [
+const OPS: [Op; 18] = [
     SiteCreate,
     SitePatch,
     SiteDelete,
@@ -61,6 +62,7 @@ const OPS: [Op; 17] = [
     MemoryDismiss,
     CommentDismiss,
     Queue,
+    Log,
 ];
 
 /// Expected status for (operation, caller) with the target published / unpublished.
@@ -72,8 +74,8 @@ fn expected(op: Op, caller: Caller, published: bool) -> u16 {
         (_, Anonymous) => 401,
         // The moderation queue: its admins, else the same 404 whatever the project's state
         // (docs/api-conventions.md#moderation-queue).
-        (Queue, Admin | Superuser) => 200,
-        (Queue, _) => 404,
+        (Queue | Log, Admin | Superuser) => 200,
+        (Queue | Log, _) => 404,
         // Reports: whoever sees the item, except its author
         // (docs/api-conventions.md#reports); dismissing them: the project's admins.
         (MemoryReport | CommentReport | MemoryDismiss | CommentDismiss, Author) => 403,
@@ -154,6 +156,7 @@ fn documented_as(op: Op) -> (&'static str, &'static str) {
             "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/reports",
         ),
         Queue => ("get", "/projects/{project}/moderation"),
+        Log => ("get", "/projects/{project}/moderation/log"),
     }
 }
 
@@ -172,7 +175,7 @@ async fn run(app: &TestApp, t: &Tokens, op: Op, caller: Caller, published: bool)
     let p = project(
         app,
         ProjectOpts {
-            unpublished: matches!(op, SiteCreate | Queue) && !published,
+            unpublished: matches!(op, SiteCreate | Queue | Log) && !published,
             ..Default::default()
         },
         &admins,
@@ -279,6 +282,7 @@ async fn run(app: &TestApp, t: &Tokens, op: Op, caller: Caller, published: bool)
             format!("/projects/{p}/moderation?kind=memory&state=reported"),
             None,
         ),
+        Log => (Method::GET, format!("/projects/{p}/moderation/log"), None),
     };
     app.send(method, &path, token, body).await.status.as_u16()
 }
@@ -328,6 +332,6 @@ async fn access_matrix() {
             }
         }
     }
-    assert_eq!(cells, 204);
+    assert_eq!(cells, 216);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -512,3 +512,258 @@ async fn waiting_sites_and_comments_are_queued_with_their_parents() {
     assert_eq!(comments[0]["memory"], json!(m));
     assert_eq!(comments[0]["site"], json!(s));
 }
+
+fn log_path(p: &str) -> String {
+    format!("/projects/{p}/moderation/log")
+}
+
+/// The whole trail, newest first, read in pages of `limit`.
+async fn whole_log(app: &TestApp, p: &str, token: &str, limit: u32) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut path = format!("{}?limit={limit}", log_path(p));
+    loop {
+        let r = app.get(&path, Some(token)).await;
+        r.assert_status(200);
+        let body = r.json();
+        items.extend(items_of(&body).iter().cloned());
+        match body["next"].as_str() {
+            Some(c) => path = format!("{}?limit={limit}&cursor={c}", log_path(p)),
+            None => return items,
+        }
+    }
+}
+
+/// (action, kind, target, from, to, actor) of each entry.
+fn entries(log: &[Value]) -> Vec<(String, String, String, Value, Value, Value)> {
+    log.iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+                e["from"].clone(),
+                e["to"].clone(),
+                e["actor"].clone(),
+            )
+        })
+        .collect()
+}
+
+async fn publish(app: &TestApp, token: &str, body: Value) -> u16 {
+    app.send(Method::POST, "/admin/publish", Some(token), Some(body))
+        .await
+        .status
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_trail_records_each_moderation_action_once() {
+    let app = TestApp::spawn_with(vec![("MUISTOT_REPORT_HIDE_THRESHOLD", "2".into())]).await;
+    let (admin, admin_name, admin_token) = app.user("tadmin").await;
+    let (_, helper_name, _) = app.user("thelper").await;
+    let (author, _, author_token) = app.user("tauthor").await;
+    let p = published_project(&app, &[admin]).await;
+    let other = published_project(&app, &[admin]).await;
+    let s = site(&app, &p, true, None).await;
+    let s_other = site(&app, &other, true, None).await;
+    let m = memory(&app, &s, Some(author), false).await;
+    let m2 = memory(&app, &s, Some(author), true).await;
+    let m_other = memory(&app, &s_other, Some(author), false).await;
+
+    let order = |memory: i64, publish: bool| {
+        json!({"type": "memory", "identifier": memory, "parents": {"project": p, "site": s},
+               "publish": publish})
+    };
+    assert_eq!(publish(&app, &admin_token, order(m, true)).await, 204);
+    assert_eq!(publish(&app, &admin_token, order(m, true)).await, 304);
+    assert_eq!(publish(&app, &admin_token, order(m, false)).await, 204);
+    let elsewhere = json!({"type": "memory", "identifier": m_other,
+        "parents": {"project": other, "site": s_other}, "publish": true});
+    assert_eq!(publish(&app, &admin_token, elsewhere).await, 204);
+    report_as(&app, &memory_report(&p, &s, m2), None).await;
+    report_as(&app, &memory_report(&p, &s, m2), None).await;
+    let dismiss = format!("{}/reports", memory_path(&p, &s, m2));
+    for _ in 0..2 {
+        app.send(Method::DELETE, &dismiss, Some(&admin_token), None)
+            .await
+            .assert_status(204);
+    }
+    let admins = format!("/projects/{p}/admins?username={helper_name}");
+    app.send(Method::POST, &admins, Some(&admin_token), None)
+        .await
+        .assert_status(201);
+    for _ in 0..2 {
+        app.send(Method::DELETE, &admins, Some(&admin_token), None)
+            .await
+            .assert_status(204);
+    }
+    app.send(Method::DELETE, &site_path(&p, &s), Some(&admin_token), None)
+        .await
+        .assert_status(204);
+    app.send(
+        Method::DELETE,
+        &format!("/projects/{p}"),
+        Some(&admin_token),
+        None,
+    )
+    .await
+    .assert_status(204);
+
+    let me = json!(admin_name);
+    let (ms, m2s) = (m.to_string(), m2.to_string());
+    let st = |s: &str| json!(s);
+    let want = vec![
+        (
+            "delete",
+            "project",
+            p.as_str(),
+            st("published"),
+            st("unpublished"),
+            me.clone(),
+        ),
+        (
+            "delete",
+            "site",
+            s.as_str(),
+            st("published"),
+            st("unpublished"),
+            me.clone(),
+        ),
+        (
+            "remove_admin",
+            "user",
+            helper_name.as_str(),
+            st("admin"),
+            st("not admin"),
+            me.clone(),
+        ),
+        (
+            "add_admin",
+            "user",
+            helper_name.as_str(),
+            st("not admin"),
+            st("admin"),
+            me.clone(),
+        ),
+        (
+            "dismiss_reports",
+            "memory",
+            m2s.as_str(),
+            st("2 reports"),
+            st("0 reports"),
+            me.clone(),
+        ),
+        (
+            "hide_reported",
+            "memory",
+            m2s.as_str(),
+            st("published"),
+            st("2 reports"),
+            Value::Null,
+        ),
+        (
+            "unpublish",
+            "memory",
+            ms.as_str(),
+            st("published"),
+            st("unpublished"),
+            me.clone(),
+        ),
+        (
+            "publish",
+            "memory",
+            ms.as_str(),
+            st("unpublished"),
+            st("published"),
+            me.clone(),
+        ),
+    ];
+    let want: Vec<_> = want
+        .into_iter()
+        .map(|(a, k, t, f, to, who)| (a.to_string(), k.to_string(), t.to_string(), f, to, who))
+        .collect();
+    // The project is unpublished now; its admins still read its trail.
+    for limit in [3, 100] {
+        let log = whole_log(&app, &p, &admin_token, limit).await;
+        assert_eq!(entries(&log), want, "limit {limit}");
+        assert!(log[0]["at"].as_str().unwrap().len() == 19);
+    }
+    let other_log = whole_log(&app, &other, &admin_token, 100).await;
+    assert_eq!(other_log.len(), 1);
+    assert_eq!(other_log[0]["target"], json!(m_other.to_string()));
+    // Nobody else reads it, not even the author whose memory it names.
+    let r = app.get(&log_path(&p), Some(&author_token)).await;
+    r.assert_status(404);
+    assert_eq!(r.error_message(), "Project not found");
+    app.get(&log_path(&p), None).await.assert_status(401);
+}
+
+/// A deadlock after the trail entry is written (a trigger fails the first attempt's
+/// change of the row) rolls the entry back with the action; the retried request records
+/// the action once.
+#[tokio::test]
+async fn a_retried_action_is_recorded_once() {
+    let app = TestApp::spawn().await;
+    let (admin, _, admin_token) = app.user("tadmin").await;
+    let (author, _, _) = app.user("tauthor").await;
+    let p = published_project(&app, &[admin]).await;
+    let s = site(&app, &p, true, None).await;
+    let m = memory(&app, &s, Some(author), false).await;
+    let mut c = app.db().await;
+    let seq = format!("trail_deadlocks_{m}");
+    c.query_drop(format!("CREATE SEQUENCE {seq} START WITH 1"))
+        .await
+        .unwrap();
+    // One deadlock for the publish (an UPDATE of the memory), one for the dismissal (a
+    // DELETE of its reports); a SEQUENCE counts across rollbacks.
+    c.query_drop(format!(
+        "CREATE TRIGGER trg_{seq}_publish BEFORE UPDATE ON memories FOR EACH ROW
+         IF NEW.id = {m} AND NEXTVAL({seq}) = 1 THEN
+           SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found';
+         END IF"
+    ))
+    .await
+    .unwrap();
+    c.query_drop(format!(
+        "CREATE TRIGGER trg_{seq}_dismiss BEFORE DELETE ON audit_memories FOR EACH ROW
+         IF OLD.memory_id = {m} AND NEXTVAL({seq}) = 3 THEN
+           SIGNAL SQLSTATE '40001' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found';
+         END IF"
+    ))
+    .await
+    .unwrap();
+    let order = json!({"type": "memory", "identifier": m, "parents": {"project": p, "site": s}});
+    let status = publish(&app, &admin_token, order).await;
+    report_as(&app, &memory_report(&p, &s, m), Some("x")).await;
+    let dismissed = app
+        .send(
+            Method::DELETE,
+            &format!("{}/reports", memory_path(&p, &s, m)),
+            Some(&admin_token),
+            None,
+        )
+        .await;
+    let attempts: i64 = c
+        .query_first(format!("SELECT NEXTVAL({seq}) - 1"))
+        .await
+        .unwrap()
+        .unwrap();
+    c.query_drop(format!("DROP TRIGGER trg_{seq}_publish"))
+        .await
+        .unwrap();
+    c.query_drop(format!("DROP TRIGGER trg_{seq}_dismiss"))
+        .await
+        .unwrap();
+    c.query_drop(format!("DROP SEQUENCE {seq}")).await.unwrap();
+    assert_eq!(status, 204);
+    dismissed.assert_status(204);
+    assert_eq!(
+        attempts, 4,
+        "publish: deadlock, retry; dismissal: deadlock, retry"
+    );
+    assert!(memory_published(&app, m).await);
+    assert_eq!(memory_reports(&app, m).await, 0);
+    let log = whole_log(&app, &p, &admin_token, 100).await;
+    let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["dismiss_reports", "publish"]);
+}
