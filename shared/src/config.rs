@@ -98,7 +98,66 @@ pub struct Config {
     /// `MUISTOT_REPORT_HIDE_THRESHOLD`: distinct reporters at which a memory or comment is
     /// unpublished, in the report's own transaction (docs/api-conventions.md#reports).
     pub report_hide_threshold: u32,
+    /// `MUISTOT_POSTING_LIMITS` / `MUISTOT_POSTING_WINDOW`: creates per user and window
+    /// (docs/api-conventions.md#posting-limits).
+    pub posting_limits: PostingLimits,
     pub aws: AwsConfig,
+}
+
+/// How many sites, memories, comments and reports one user may create per window of
+/// `window_secs`; 0 is no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostingLimits {
+    pub window_secs: u64,
+    pub sites: u64,
+    pub memories: u64,
+    pub comments: u64,
+    pub reports: u64,
+}
+
+impl Default for PostingLimits {
+    fn default() -> Self {
+        Self {
+            window_secs: 3600,
+            sites: 30,
+            memories: 30,
+            comments: 60,
+            reports: 30,
+        }
+    }
+}
+
+impl PostingLimits {
+    /// `name=count` pairs, comma-separated, over the defaults: `memories=30,reports=10`.
+    fn parse(text: Option<String>, window: Option<String>) -> Result<Self, ConfigError> {
+        let var = "MUISTOT_POSTING_LIMITS";
+        let mut limits = Self {
+            window_secs: parse_num(window, "MUISTOT_POSTING_WINDOW", 3600)?.max(1) as u64,
+            ..Self::default()
+        };
+        for pair in text.iter().flat_map(|t| t.split(',')) {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let (name, count) = pair
+                .split_once('=')
+                .ok_or_else(|| err(var, format!("expected name=count, got {pair:?}")))?;
+            let count = count
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| err(var, format!("not a count: {pair:?}")))?;
+            let slot = match name.trim() {
+                "sites" => &mut limits.sites,
+                "memories" => &mut limits.memories,
+                "comments" => &mut limits.comments,
+                "reports" => &mut limits.reports,
+                other => return Err(err(var, format!("unknown limit {other:?}"))),
+            };
+            *slot = count;
+        }
+        Ok(limits)
+    }
 }
 
 /// Default of `MUISTOT_MAX_RESPONSE_BYTES`: safely under the 6 MB a Lambda function's
@@ -265,6 +324,10 @@ impl Config {
             )? as u64,
             cache_swr_secs: parse_num(get("MUISTOT_CACHE_SWR"), "MUISTOT_CACHE_SWR", 300)? as u64,
             report_hide_threshold,
+            posting_limits: PostingLimits::parse(
+                get("MUISTOT_POSTING_LIMITS"),
+                get("MUISTOT_POSTING_WINDOW"),
+            )?,
             aws: AwsConfig {
                 endpoint_url: get("AWS_ENDPOINT_URL"),
                 region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
@@ -335,6 +398,35 @@ mod tests {
         assert!(!c.auto_publish);
         assert_eq!(c.default_language, "fi");
         assert_eq!(c.max_response_bytes, 5_000_000);
+    }
+
+    #[test]
+    fn posting_limits_and_the_report_threshold_have_defaults_and_are_configurable() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.posting_limits, PostingLimits::default());
+        assert_eq!(c.report_hide_threshold, 10);
+        let c = cfg(&[
+            ("MUISTOT_POSTING_LIMITS", " memories=5, reports=0 "),
+            ("MUISTOT_POSTING_WINDOW", "60"),
+            ("MUISTOT_REPORT_HIDE_THRESHOLD", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.posting_limits,
+            PostingLimits {
+                window_secs: 60,
+                memories: 5,
+                reports: 0,
+                ..PostingLimits::default()
+            }
+        );
+        assert_eq!(c.report_hide_threshold, 3);
+        for bad in ["memories", "memories=x", "photos=3"] {
+            let e = cfg(&[("MUISTOT_POSTING_LIMITS", bad)]).unwrap_err();
+            assert_eq!(e.var, "MUISTOT_POSTING_LIMITS", "{bad}");
+        }
+        let e = cfg(&[("MUISTOT_REPORT_HIDE_THRESHOLD", "0")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_REPORT_HIDE_THRESHOLD");
     }
 
     #[test]

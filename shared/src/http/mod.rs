@@ -12,6 +12,7 @@ pub mod extract;
 pub mod format;
 pub mod guard;
 pub mod lang;
+pub mod limit;
 pub mod page;
 pub mod paged;
 pub mod path;

@@ -6,13 +6,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::http::doc::{
     params::{AcceptLanguage, CommentPath, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
-        Always, Changed, Created, Invalid, NoContent, NoPrivileges, NotFound, NotLocalized,
-        TooLarge,
+        Always, Changed, Created, Invalid, Limited, NoContent, NoPrivileges, NotFound,
+        NotLocalized, TooLarge,
     },
 };
 use crate::{
     error::{ApiError, ApiResult},
     http::{
+        limit::{self, Posting},
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, MaybeUser, MemoryId, MemoryPathIds,
@@ -193,6 +194,7 @@ async fn read(
     request_body = CommentIn,
     security(("bearer" = [])),
     responses(
+        Limited,
         Created, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
@@ -212,6 +214,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, viewer, Posting::Comment).await?;
     let mut tx = state.db().begin().await?;
     let (_, _, memory) = comments::require_parents(
         &mut tx,
@@ -336,6 +339,7 @@ docs/api-conventions.md#reports).",
     request_body(content = Option<ReportIn>, description = "Optional; may be left out"),
     security(("bearer" = [])),
     responses(
+        Limited,
         NoContent, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 /// 204 whether the report is new or a repeat; 403 for the comment's own author.
@@ -350,6 +354,7 @@ async fn report(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, viewer, Posting::Report).await?;
     let mut tx = state.db().begin().await?;
     let found = comments::locate(
         &mut tx,

@@ -6,13 +6,14 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
-        Always, BadImage, Changed, Created, Invalid, NoContent, NoPrivileges, NotFound,
+        Always, BadImage, Changed, Created, Invalid, Limited, NoContent, NoPrivileges, NotFound,
         NotLocalized, NotModified, TooLarge,
     },
 };
 use crate::{
     error::{ApiError, ApiResult},
     http::{
+        limit::{self, Posting},
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, OptionalJson, ProjectId,
@@ -185,6 +186,7 @@ async fn read(
     request_body = NewMemoryIn,
     security(("bearer" = [])),
     responses(
+        Limited,
         Created, BadImage, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
@@ -200,6 +202,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, viewer, Posting::Memory).await?;
     let mut tx = state.db().begin().await?;
     // No admin-posting rule for memories
     // (docs/compatibility.md#admin-posting-restricts-sites-only).
@@ -325,6 +328,7 @@ docs/api-conventions.md#reports).",
     request_body(content = Option<ReportIn>, description = "Optional; may be left out"),
     security(("bearer" = [])),
     responses(
+        Limited,
         NoContent, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 /// 204 whether the report is new or a repeat; 403 for the memory's own author.
@@ -339,6 +343,7 @@ async fn report(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, viewer, Posting::Report).await?;
     let mut tx = state.db().begin().await?;
     let found =
         memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;

@@ -7,7 +7,7 @@ use crate::geo::{BBox, MAX_CLUSTER_CELLS, MAX_CLUSTER_ZOOM};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
     responses::{
-        Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
+        Always, BadImage, Changed, Created, Invalid, Limited, NoPrivileges, NotFound, NotLocalized,
         NotModified, TooLarge,
     },
 };
@@ -16,6 +16,7 @@ use crate::{
     http::{
         bbox::parse_bbox,
         format::Format,
+        limit::{self, Posting},
         page::{PageQuery, Scope},
         paged::{self, Chunks, Page, PagedReply, Shape},
         site_list::SiteListMode,
@@ -333,6 +334,7 @@ async fn supported_lang(q: &mut crate::db::Tx, state: &AppState, lang: &str) -> 
     request_body = NewSiteIn,
     security(("bearer" = [])),
     responses(
+        Limited,
         (status = 409, description = "A site with this id exists", body = ErrorEnvelope),
         Created, BadImage, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
@@ -348,6 +350,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, viewer, Posting::Site).await?;
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     // Names are unique across projects: the same answer for both cases

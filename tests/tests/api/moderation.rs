@@ -767,3 +767,102 @@ async fn a_retried_action_is_recorded_once() {
     let actions: Vec<&str> = log.iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["dismiss_reports", "publish"]);
 }
+
+/// A user logged in through the API, so the session lives in the server's own store
+/// (Redis or DynamoDB): (id, token).
+async fn signed_in(app: &TestApp, prefix: &str) -> (i32, String) {
+    let (id, name, _, password) = app.password_user(prefix).await;
+    (id, app.log_in(&name, &password).await)
+}
+
+/// Twenty parallel memory creates by one user under a limit of five per window: exactly
+/// five get through, the rest are `429` with `Retry-After`; other users and superusers
+/// keep posting; reports have their own count.
+async fn posting_limits_hold_under_parallel_requests(app: TestApp) {
+    let app = Arc::new(app);
+    let p = published_project(&app, &[]).await;
+    let s = site(&app, &p, true, None).await;
+    let (poster, token) = signed_in(&app, "poster").await;
+    let path = memories_path(&p, &s);
+    let mut handles = Vec::new();
+    for i in 0..20 {
+        let (app, path, token) = (app.clone(), path.clone(), token.clone());
+        handles.push(tokio::spawn(async move {
+            let body = json!({"title": format!("Muisto {i}")});
+            app.send(Method::POST, &path, Some(&token), Some(body))
+                .await
+        }));
+    }
+    let mut created = 0;
+    for h in handles {
+        let r = h.await.unwrap();
+        match r.status.as_u16() {
+            201 => created += 1,
+            429 => {
+                let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+                assert!((1..=3600).contains(&wait), "{wait}");
+                assert_eq!(r.json()["error"]["code"], json!(429));
+            }
+            other => panic!("unexpected {other}: {}", r.text),
+        }
+    }
+    assert_eq!(created, 5);
+    let rows: i64 = scalar(
+        &app,
+        "SELECT COUNT(*) FROM memories WHERE user_id = ?",
+        (poster,),
+    )
+    .await;
+    assert_eq!(rows, 5);
+    // The limit is per user and per kind.
+    let (_, other) = signed_in(&app, "poster").await;
+    app.send(
+        Method::POST,
+        &path,
+        Some(&other),
+        Some(json!({"title": "t"})),
+    )
+    .await
+    .assert_status(201);
+    let (super_id, _, _, super_password) = app.password_user("super").await;
+    app.make_superuser(super_id).await;
+    let super_name: String =
+        scalar(&app, "SELECT username FROM users WHERE id = ?", (super_id,)).await;
+    let superuser = app.log_in(&super_name, &super_password).await;
+    for _ in 0..6 {
+        app.send(
+            Method::POST,
+            &path,
+            Some(&superuser),
+            Some(json!({"title": "t"})),
+        )
+        .await
+        .assert_status(201);
+    }
+    let (author, _) = signed_in(&app, "rauthor").await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let m = memory(&app, &s, Some(author), true).await;
+        let r = app
+            .send(Method::POST, &memory_report(&p, &s, m), Some(&token), None)
+            .await;
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(statuses, [204, 204, 429]);
+}
+
+fn limits() -> Vec<(&'static str, String)> {
+    vec![("MUISTOT_POSTING_LIMITS", "memories=5,reports=2".into())]
+}
+
+#[tokio::test]
+async fn posting_limits_hold_in_redis() {
+    posting_limits_hold_under_parallel_requests(TestApp::spawn_with(limits()).await).await;
+}
+
+#[tokio::test]
+async fn posting_limits_hold_in_dynamodb() {
+    let mut env = dynamodb_env().await;
+    env.extend(limits());
+    posting_limits_hold_under_parallel_requests(TestApp::spawn_with(env).await).await;
+}
