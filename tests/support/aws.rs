@@ -64,12 +64,25 @@ pub async fn ses_sender() -> String {
 
 /// Every message SES on moto has accepted for `recipient` (HTML body), oldest first.
 pub async fn ses_messages_to(recipient: &str) -> Vec<Value> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // moto builds the dump by walking every backend's state; while other tests write to it
+    // (parallel DynamoDB updates) that walk can fail and answer a non-JSON error. Ask again.
+    let mut data = Value::Null;
+    for attempt in 0..5 {
+        let r = reqwest::get(format!("{}/moto-api/data.json", moto_url()))
+            .await
+            .unwrap();
+        match r.json::<Value>().await {
+            Ok(v) => {
+                data = v;
+                break;
+            }
+            Err(e) if attempt < 4 => {
+                eprintln!("moto data.json not JSON ({e}); asking again");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+            Err(e) => panic!("moto data.json: {e}"),
+        }
+    }
     data["ses"]["Message"]
         .as_array()
         .cloned()

@@ -29,12 +29,13 @@ impl Posting {
     }
 }
 
-/// The counter of `user` for `what` in window number `window`, and the seconds left in
-/// that window at `now`.
-fn counter(what: Posting, user: i32, window_secs: u64, now: u64) -> (String, u64) {
+/// The counter of user id `user` of database `db` for `what` in the window around `now`,
+/// and the seconds left in that window. User ids are per database, and one session store
+/// may serve several (a staging and a test database, the tests' databases).
+fn counter(what: Posting, db: &str, user: i32, window_secs: u64, now: u64) -> (String, u64) {
     let window = now / window_secs;
     let left = (window + 1) * window_secs - now;
-    (format!("{}:{user}:{window}", what.name()), left)
+    (format!("{}:{db}:{user}:{window}", what.name()), left)
 }
 
 /// Counts one create of `what` by the viewer; past the limit a `429` with the seconds
@@ -57,7 +58,7 @@ pub async fn check(state: &AppState, viewer: Viewer, what: Posting) -> Result<()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let (name, left) = counter(what, user, limits.window_secs, now);
+    let (name, left) = counter(what, state.db().name(), user, limits.window_secs, now);
     let count = state.sessions().hit(&name, left).await?;
     if count > limit {
         return Err(ApiError::RateLimited(left));
@@ -72,16 +73,16 @@ mod tests {
     #[test]
     fn windows_are_fixed_and_the_wait_is_what_is_left_of_one() {
         assert_eq!(
-            counter(Posting::Memory, 7, 3600, 7200),
-            ("memories:7:2".into(), 3600)
+            counter(Posting::Memory, "m", 7, 3600, 7200),
+            ("memories:m:7:2".into(), 3600)
         );
         assert_eq!(
-            counter(Posting::Memory, 7, 3600, 10_799),
-            ("memories:7:2".into(), 1)
+            counter(Posting::Memory, "m", 7, 3600, 10_799),
+            ("memories:m:7:2".into(), 1)
         );
         assert_eq!(
-            counter(Posting::Report, 7, 3600, 10_800),
-            ("reports:7:3".into(), 3600)
+            counter(Posting::Report, "m", 7, 3600, 10_800),
+            ("reports:m:7:3".into(), 3600)
         );
     }
 }

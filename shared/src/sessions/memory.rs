@@ -83,3 +83,19 @@ impl SessionStore for MemorySessionStore {
         Ok(entry.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn counters_count_and_expire() {
+        let store = MemorySessionStore::new(60);
+        assert_eq!(store.hit("a", 60).await.unwrap(), 1);
+        assert_eq!(store.hit("a", 60).await.unwrap(), 2);
+        assert_eq!(store.hit("b", 60).await.unwrap(), 1);
+        assert_eq!(store.hit("c", 0).await.unwrap(), 1);
+        // A counter whose time is up starts again.
+        assert_eq!(store.hit("c", 0).await.unwrap(), 1);
+    }
+}

@@ -499,6 +499,32 @@ async fn waiting_sites_and_comments_are_queued_with_their_parents() {
     let m = memory(&app, &s, Some(author), true).await;
     let c = comment(&app, m, author, false).await;
     comment(&app, m, author, true).await;
+    // Another project of the same admin: its waiting and reported items stay in its queue.
+    let other = published_project(&app, &[admin]).await;
+    let s_other = site(&app, &other, true, Some(author)).await;
+    site(&app, &other, false, Some(author)).await;
+    let m_other = memory(&app, &s_other, Some(author), true).await;
+    let c_other = comment(&app, m_other, author, false).await;
+    let c_reported = comment(&app, m_other, author, true).await;
+    report_as(
+        &app,
+        &comment_report(&other, &s_other, m_other, c_reported),
+        None,
+    )
+    .await;
+    report_as(&app, &memory_report(&other, &s_other, m_other), None).await;
+    for query in ["kind=memory&state=reported", "kind=comment&state=reported"] {
+        assert!(
+            whole_queue(&app, &p, query, &admin_token).await.is_empty(),
+            "{query}"
+        );
+    }
+    let theirs = whole_queue(&app, &other, "kind=comment", &admin_token).await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["comment"], json!(c_other));
+    let theirs = whole_queue(&app, &other, "kind=comment&state=reported", &admin_token).await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["comment"], json!(c_reported));
     let sites = whole_queue(&app, &p, "kind=site&state=waiting", &admin_token).await;
     assert_eq!(sites.len(), 1);
     assert_eq!(sites[0]["kind"], json!("site"));
