@@ -113,6 +113,12 @@ pub struct PostingLimits {
     pub memories: u64,
     pub comments: u64,
     pub reports: u64,
+    /// E-mail login links asked for per client address (`POST /login/email-only`).
+    pub links: u64,
+    /// `MUISTOT_TRUSTED_PROXIES`: how many `X-Forwarded-For` entries from the right our
+    /// own proxies added (API Gateway 1, with the CDN in front 2); the entry before them
+    /// is the client's address.
+    pub trusted_proxies: usize,
 }
 
 impl Default for PostingLimits {
@@ -123,16 +129,23 @@ impl Default for PostingLimits {
             memories: 30,
             comments: 60,
             reports: 30,
+            links: 20,
+            trusted_proxies: 1,
         }
     }
 }
 
 impl PostingLimits {
     /// `name=count` pairs, comma-separated, over the defaults: `memories=30,reports=10`.
-    fn parse(text: Option<String>, window: Option<String>) -> Result<Self, ConfigError> {
+    fn parse(
+        text: Option<String>,
+        window: Option<String>,
+        proxies: Option<String>,
+    ) -> Result<Self, ConfigError> {
         let var = "MUISTOT_POSTING_LIMITS";
         let mut limits = Self {
             window_secs: parse_num(window, "MUISTOT_POSTING_WINDOW", 3600)?.max(1) as u64,
+            trusted_proxies: parse_num(proxies, "MUISTOT_TRUSTED_PROXIES", 1)?.max(1) as usize,
             ..Self::default()
         };
         for pair in text.iter().flat_map(|t| t.split(',')) {
@@ -152,6 +165,7 @@ impl PostingLimits {
                 "memories" => &mut limits.memories,
                 "comments" => &mut limits.comments,
                 "reports" => &mut limits.reports,
+                "links" => &mut limits.links,
                 other => return Err(err(var, format!("unknown limit {other:?}"))),
             };
             *slot = count;
@@ -327,6 +341,7 @@ impl Config {
             posting_limits: PostingLimits::parse(
                 get("MUISTOT_POSTING_LIMITS"),
                 get("MUISTOT_POSTING_WINDOW"),
+                get("MUISTOT_TRUSTED_PROXIES"),
             )?,
             aws: AwsConfig {
                 endpoint_url: get("AWS_ENDPOINT_URL"),

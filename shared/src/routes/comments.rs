@@ -13,6 +13,7 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
+        guard::Attempts,
         limit::{self, Posting},
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
@@ -201,6 +202,7 @@ async fn create(
     State(state): State<AppState>,
     (ProjectId(project), SiteId(site), MemoryId(memory)): MemoryPathIds,
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<CommentIn>,
@@ -214,7 +216,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
-    limit::check(&state, viewer, Posting::Comment).await?;
+    limit::check(&state, &attempts, viewer, Posting::Comment).await?;
     let mut tx = state.db().begin().await?;
     let (_, _, memory) = comments::require_parents(
         &mut tx,
@@ -347,6 +349,7 @@ async fn report(
     State(state): State<AppState>,
     (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     OptionalJson(body): OptionalJson<ReportIn>,
 ) -> ApiResult<Reply> {
@@ -354,7 +357,7 @@ async fn report(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
-    limit::check(&state, viewer, Posting::Report).await?;
+    limit::check(&state, &attempts, viewer, Posting::Report).await?;
     let mut tx = state.db().begin().await?;
     let found = comments::locate(
         &mut tx,

@@ -13,6 +13,7 @@ use crate::http::doc::{
 use crate::{
     error::{ApiError, ApiResult},
     http::{
+        guard::Attempts,
         limit::{self, Posting},
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
@@ -191,9 +192,9 @@ async fn read(
     ))]
 async fn create(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
+    (ProjectId(project), SiteId(site)): (ProjectId, SiteId),
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<NewMemoryIn>,
@@ -202,7 +203,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
-    limit::check(&state, viewer, Posting::Memory).await?;
+    limit::check(&state, &attempts, viewer, Posting::Memory).await?;
     let mut tx = state.db().begin().await?;
     // No admin-posting rule for memories
     // (docs/compatibility.md#admin-posting-restricts-sites-only).
@@ -336,6 +337,7 @@ async fn report(
     State(state): State<AppState>,
     (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     OptionalJson(body): OptionalJson<ReportIn>,
 ) -> ApiResult<Reply> {
@@ -343,7 +345,7 @@ async fn report(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
-    limit::check(&state, viewer, Posting::Report).await?;
+    limit::check(&state, &attempts, viewer, Posting::Report).await?;
     let mut tx = state.db().begin().await?;
     let found =
         memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;

@@ -16,6 +16,7 @@ use crate::{
     http::{
         bbox::parse_bbox,
         format::Format,
+        guard::Attempts,
         limit::{self, Posting},
         page::{PageQuery, Scope},
         paged::{self, Chunks, Page, PagedReply, Shape},
@@ -342,6 +343,7 @@ async fn create(
     State(state): State<AppState>,
     ProjectId(name): ProjectId,
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<NewSiteIn>,
@@ -350,7 +352,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
-    limit::check(&state, viewer, Posting::Site).await?;
+    limit::check(&state, &attempts, viewer, Posting::Site).await?;
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     // Names are unique across projects: the same answer for both cases

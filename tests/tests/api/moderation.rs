@@ -892,3 +892,50 @@ async fn posting_limits_hold_in_dynamodb() {
     env.extend(limits());
     posting_limits_hold_under_parallel_requests(TestApp::spawn_with(env).await).await;
 }
+
+/// Twenty parallel e-mail link requests for twenty addresses from one client address,
+/// under a limit of three: exactly three links go out. Entries a client writes into
+/// `X-Forwarded-For` itself do not make it another client; another address is counted
+/// on its own.
+#[tokio::test]
+async fn email_links_are_limited_per_client_address() {
+    let app =
+        Arc::new(TestApp::spawn_with(vec![("MUISTOT_POSTING_LIMITS", "links=3".into())]).await);
+    let client = format!("198.51.100.{}", std::process::id() % 250);
+    let mut handles = Vec::new();
+    for i in 0..20 {
+        let (app, client) = (app.clone(), client.clone());
+        handles.push(tokio::spawn(async move {
+            let email = new_email("limited");
+            let r = app
+                .req(Method::POST, &format!("/auth/email?email={email}"), None)
+                .header("x-forwarded-for", format!("10.0.0.{i}, {client}"))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let retry = r.headers().get("retry-after").is_some();
+            (status, retry)
+        }));
+    }
+    let mut sent = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            (204, _) => sent += 1,
+            (429, retry) => assert!(retry, "429 without Retry-After"),
+            (other, _) => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(sent, 3);
+    let r = app
+        .req(
+            Method::POST,
+            &format!("/auth/email?email={}", new_email("other")),
+            None,
+        )
+        .header("x-forwarded-for", "203.0.113.77")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+}
