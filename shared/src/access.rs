@@ -124,6 +124,20 @@ impl ProjectAccess {
     }
 }
 
+impl ProjectAccess {
+    /// The privilege of moderating the project (its queue, its trail, dismissing reports):
+    /// its admins and superusers. Anyone else gets the `404` of an unpublished project's
+    /// hidden parts, whether the project is published or not, so the answer tells them
+    /// nothing (docs/api-conventions.md#moderation-queue).
+    pub fn require_moderator(&self) -> Result<(), ApiError> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(ApiError::not_found("Project"))
+        }
+    }
+}
+
 impl SiteAccess {
     /// The privilege of changing and localising a site: the site's creator, the project's
     /// admins and superusers; in an admin-posting project only the admins
@@ -235,6 +249,18 @@ mod tests {
             not_found(project(false, false, true).require_admin()),
             "Project not found"
         );
+    }
+
+    #[test]
+    fn only_admins_moderate_and_others_learn_nothing() {
+        assert!(project(true, false, false).require_moderator().is_ok());
+        assert!(project(true, true, true).require_moderator().is_ok());
+        for (published, started) in [(true, true), (false, true), (true, false)] {
+            assert_eq!(
+                not_found(project(false, published, started).require_moderator()),
+                "Project not found"
+            );
+        }
     }
 
     #[test]

@@ -98,6 +98,12 @@ pub struct Config {
     /// `MUISTOT_CACHE_SWR`: seconds past that during which a cache may still answer with its
     /// copy while it fetches a fresh one (`stale-while-revalidate`).
     pub cache_swr_secs: u64,
+    /// `MUISTOT_REPORT_HIDE_THRESHOLD`: distinct reporters at which a memory or comment is
+    /// unpublished, in the report's own transaction (docs/api-conventions.md#reports).
+    pub report_hide_threshold: u32,
+    /// `MUISTOT_POSTING_LIMITS` / `MUISTOT_POSTING_WINDOW`: creates per user and window
+    /// (docs/api-conventions.md#posting-limits).
+    pub posting_limits: PostingLimits,
     pub aws: AwsConfig,
 }
 
@@ -130,6 +136,76 @@ impl DbPoolConfig {
             },
             idle_timeout_secs: 60,
         }
+    }
+}
+
+/// How many sites, memories, comments and reports one user may create per window of
+/// `window_secs`; 0 is no limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PostingLimits {
+    pub window_secs: u64,
+    pub sites: u64,
+    pub memories: u64,
+    pub comments: u64,
+    pub reports: u64,
+    /// E-mail login links asked for per client address (`POST /login/email-only`).
+    pub links: u64,
+    /// `MUISTOT_TRUSTED_PROXIES`: how many `X-Forwarded-For` entries from the right our
+    /// own proxies added (API Gateway 1, with the CDN in front 2); the entry before them
+    /// is the client's address.
+    pub trusted_proxies: usize,
+}
+
+impl Default for PostingLimits {
+    fn default() -> Self {
+        Self {
+            window_secs: 3600,
+            sites: 30,
+            memories: 30,
+            comments: 60,
+            reports: 30,
+            links: 20,
+            trusted_proxies: 1,
+        }
+    }
+}
+
+impl PostingLimits {
+    /// `name=count` pairs, comma-separated, over the defaults: `memories=30,reports=10`.
+    fn parse(
+        text: Option<String>,
+        window: Option<String>,
+        proxies: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let var = "MUISTOT_POSTING_LIMITS";
+        let mut limits = Self {
+            window_secs: parse_num(window, "MUISTOT_POSTING_WINDOW", 3600)?.max(1) as u64,
+            trusted_proxies: parse_num(proxies, "MUISTOT_TRUSTED_PROXIES", 1)?.max(1) as usize,
+            ..Self::default()
+        };
+        for pair in text.iter().flat_map(|t| t.split(',')) {
+            let pair = pair.trim();
+            if pair.is_empty() {
+                continue;
+            }
+            let (name, count) = pair
+                .split_once('=')
+                .ok_or_else(|| err(var, format!("expected name=count, got {pair:?}")))?;
+            let count = count
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| err(var, format!("not a count: {pair:?}")))?;
+            let slot = match name.trim() {
+                "sites" => &mut limits.sites,
+                "memories" => &mut limits.memories,
+                "comments" => &mut limits.comments,
+                "reports" => &mut limits.reports,
+                "links" => &mut limits.links,
+                other => return Err(err(var, format!("unknown limit {other:?}"))),
+            };
+            *slot = count;
+        }
+        Ok(limits)
     }
 }
 
@@ -263,6 +339,16 @@ impl Config {
                 "must be between 1 and 86400 seconds",
             ));
         }
+        // The original's watchdog hides an item past 10 reports.
+        let report_hide_threshold = parse_num(
+            get("MUISTOT_REPORT_HIDE_THRESHOLD"),
+            "MUISTOT_REPORT_HIDE_THRESHOLD",
+            10,
+        )?;
+        if !(1..=i64::from(u32::MAX)).contains(&report_hide_threshold) {
+            return Err(err("MUISTOT_REPORT_HIDE_THRESHOLD", "must be at least 1"));
+        }
+        let report_hide_threshold = report_hide_threshold as u32;
         let list = |k: &str, default: &str| -> Vec<String> {
             get(k)
                 .unwrap_or_else(|| default.into())
@@ -309,6 +395,12 @@ impl Config {
                 30,
             )? as u64,
             cache_swr_secs: parse_num(get("MUISTOT_CACHE_SWR"), "MUISTOT_CACHE_SWR", 300)? as u64,
+            report_hide_threshold,
+            posting_limits: PostingLimits::parse(
+                get("MUISTOT_POSTING_LIMITS"),
+                get("MUISTOT_POSTING_WINDOW"),
+                get("MUISTOT_TRUSTED_PROXIES"),
+            )?,
             aws: AwsConfig {
                 endpoint_url: get("AWS_ENDPOINT_URL"),
                 region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
@@ -379,6 +471,35 @@ mod tests {
         assert!(!c.auto_publish);
         assert_eq!(c.default_language, "fi");
         assert_eq!(c.max_response_bytes, 5_000_000);
+    }
+
+    #[test]
+    fn posting_limits_and_the_report_threshold_have_defaults_and_are_configurable() {
+        let c = cfg(&[]).unwrap();
+        assert_eq!(c.posting_limits, PostingLimits::default());
+        assert_eq!(c.report_hide_threshold, 10);
+        let c = cfg(&[
+            ("MUISTOT_POSTING_LIMITS", " memories=5, reports=0 "),
+            ("MUISTOT_POSTING_WINDOW", "60"),
+            ("MUISTOT_REPORT_HIDE_THRESHOLD", "3"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.posting_limits,
+            PostingLimits {
+                window_secs: 60,
+                memories: 5,
+                reports: 0,
+                ..PostingLimits::default()
+            }
+        );
+        assert_eq!(c.report_hide_threshold, 3);
+        for bad in ["memories", "memories=x", "photos=3"] {
+            let e = cfg(&[("MUISTOT_POSTING_LIMITS", bad)]).unwrap_err();
+            assert_eq!(e.var, "MUISTOT_POSTING_LIMITS", "{bad}");
+        }
+        let e = cfg(&[("MUISTOT_REPORT_HIDE_THRESHOLD", "0")]).unwrap_err();
+        assert_eq!(e.var, "MUISTOT_REPORT_HIDE_THRESHOLD");
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub fn connect_opts(url: &str, ca: Option<&Path>) -> Result<OptsBuilder, mysql_a
 pub struct Db {
     pool: Pool,
     timeout: Duration,
+    /// The database's name, which keeps counters of two databases that share one session
+    /// store apart (`http::limit`).
+    name: String,
 }
 
 pub type Tx = mysql_async::Transaction<'static>;
@@ -68,6 +71,10 @@ impl Db {
         pool: DbPoolConfig,
     ) -> Result<Self, mysql_async::Error> {
         let idle = Duration::from_secs(pool.idle_timeout_secs.max(1));
+        let name = mysql_async::Opts::from_url(url)?
+            .db_name()
+            .unwrap_or_default()
+            .to_string();
         let builder = connect_opts(url, ca)?
             // Without CLIENT_FOUND_ROWS, affected rows count only rows that changed, as
             // the original server's connections did.
@@ -106,7 +113,13 @@ impl Db {
         Ok(Self {
             pool: Pool::new(builder),
             timeout,
+            name,
         })
+    }
+
+    /// The database's name (empty when the URL names none).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// A connection from the pool, or 503 when the database cannot be reached in time.
@@ -220,6 +233,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0006_project_site_counts",
         include_str!("../migrations/0006_project_site_counts.sql"),
+    ),
+    (
+        "0007_moderation",
+        include_str!("../migrations/0007_moderation.sql"),
     ),
     (
         "0008_memory_comment_counts",

@@ -78,6 +78,9 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("Too Many Requests")]
     TooManyRequests,
+    /// A posting limit is reached; the seconds until its window ends (`Retry-After`).
+    #[error("Too Many Requests")]
+    RateLimited(u64),
     /// A dependency (database, session store, mail) is unreachable or timed out.
     #[error("Service Unavailable")]
     Unavailable(#[source] Cause),

@@ -24,7 +24,7 @@ pub fn status(e: &ApiError) -> StatusCode {
         ApiError::Conflict(_) => StatusCode::CONFLICT,
         ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ApiError::TooManyRequests | ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
         ApiError::Unavailable(_) | ApiError::Busy(_) | ApiError::Mail(_) => {
             StatusCode::SERVICE_UNAVAILABLE
         }
@@ -63,9 +63,18 @@ impl IntoResponse for ApiError {
             other => json!({"error": {"code": status.as_u16(), "message": other.to_string()}}),
         };
         let retryable = matches!(self, ApiError::Busy(_));
+        let retry_after = match self {
+            ApiError::RateLimited(secs) => Some(secs),
+            _ => None,
+        };
         let mut response = (status, Json(body)).into_response();
         if retryable {
             response.extensions_mut().insert(super::guard::Retryable);
+        }
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         if status == StatusCode::UNAUTHORIZED {
             response

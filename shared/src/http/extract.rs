@@ -96,6 +96,41 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
     })
 }
 
+/// Like [`ApiJson`], for a body that may be left out: an empty body is `T::default()`.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0");
+        if empty {
+            return Ok(Self(T::default()));
+        }
+        if !content_type_is_json(req.headers()) {
+            return Err(not_a_dict());
+        }
+        let bytes = read_body(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(T::default()));
+        }
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("Request body too large".into())
+        } else {
+            ApiError::BadRequest("Could not read the request body".into())
+        }
+    })
+}
+
 fn missing_field(text: &str) -> Option<String> {
     let rest = text.strip_prefix("missing field `")?;
     Some(rest.split('`').next()?.to_string())
@@ -108,13 +143,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !content_type_is_json(req.headers()) {
             return Err(not_a_dict());
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("Request body too large".into())
-            } else {
-                ApiError::BadRequest("Could not read the request body".into())
-            }
-        })?;
+        let bytes = read_body(req, state).await?;
         parse_json(&bytes).map(ApiJson)
     }
 }

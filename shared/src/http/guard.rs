@@ -2,11 +2,16 @@
 //! the whole request (a request never hangs on a dead dependency), the body limit, and a
 //! bounded retry of requests that failed on a MariaDB deadlock or lock timeout.
 
-use std::time::Duration;
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use axum::{
     body::{Body, Bytes},
-    extract::{Request, State},
+    extract::{FromRequestParts, Request, State},
+    http::request::Parts,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -28,6 +33,33 @@ pub const MAX_RETRIES: u32 = 3;
 /// anything because of lock contention.
 #[derive(Clone, Copy, Debug)]
 pub struct Retryable;
+
+/// What one request has done that its retries must not do again (count against a
+/// posting limit, `http::limit`): shared by every attempt of the request.
+#[derive(Clone, Debug, Default)]
+pub struct Attempts(Arc<Mutex<HashSet<&'static str>>>);
+
+impl Attempts {
+    /// `true` the first time `what` is asked for in this request, `false` on its retries.
+    pub fn first(&self, what: &'static str) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(what)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Attempts {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Attempts>()
+            .cloned()
+            .unwrap_or_default())
+    }
+}
 
 /// The id of the request being served, if called within one.
 pub fn current_request_id() -> Option<String> {
@@ -53,7 +85,8 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 async fn run(req: Request, next: Next) -> Response {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(Attempts::default());
     // Reading stops at the limit: an oversized body is refused without being buffered.
     let bytes: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(b) => b,

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod format;
 pub mod guard;
 pub mod lang;
+pub mod limit;
 pub mod page;
 pub mod paged;
 pub mod path;
@@ -20,7 +21,7 @@ pub mod session;
 pub mod site_list;
 
 pub use auth::{AuthUser, MaybeUser};
-pub use extract::{ApiJson, ApiPath, QueryMap};
+pub use extract::{ApiJson, ApiPath, OptionalJson, QueryMap};
 pub use lang::RequestLang;
 pub use path::{CommentId, CommentPathIds, MemoryId, MemoryPathIds, ProjectId, SiteId};
 pub use reply::{BaseUrl, Items, Reply};

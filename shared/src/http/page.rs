@@ -2,9 +2,9 @@
 //! (docs/api-conventions.md#pages).
 //!
 //! A cursor is the URL-safe base64 (no padding) of thirteen bytes: which kind of list it
-//! pages (sites, memories, comments), the internal id of the list's scope (the project of
-//! a site list, the site of a memory list, the memory of a comment list) and the last
-//! listed item's internal id (big-endian `i32` each), then a 32-bit check of all. The
+//! pages (sites, memories, comments, one of the moderation queues), the internal id of the
+//! list's scope (the project of a site list or a queue, the site of a memory list, the
+//! memory of a comment list) and the last listed item's internal id (big-endian `i32` each), then a 32-bit check of all. The
 //! check catches a cursor that was cut or edited by hand; it is not a seal (a cursor
 //! carries nothing secret: any id it could name is only a place to resume).
 
@@ -25,6 +25,15 @@ pub enum List {
     Sites = 1,
     Memories = 2,
     Comments = 3,
+    /// The moderation queue of a project (docs/api-conventions.md#moderation-queue): one
+    /// kind per item kind and state, so a cursor of one queue is refused by the others.
+    WaitingSites = 4,
+    WaitingMemories = 5,
+    WaitingComments = 6,
+    ReportedMemories = 7,
+    ReportedComments = 8,
+    /// A project's moderation trail (newest first: a cursor resumes before its id).
+    ModerationLog = 9,
 }
 
 impl List {
@@ -33,6 +42,12 @@ impl List {
             1 => Some(Self::Sites),
             2 => Some(Self::Memories),
             3 => Some(Self::Comments),
+            4 => Some(Self::WaitingSites),
+            5 => Some(Self::WaitingMemories),
+            6 => Some(Self::WaitingComments),
+            7 => Some(Self::ReportedMemories),
+            8 => Some(Self::ReportedComments),
+            9 => Some(Self::ModerationLog),
             _ => None,
         }
     }
@@ -66,6 +81,13 @@ impl Scope {
         Self {
             list: List::Comments,
             id: memory_id,
+        }
+    }
+    /// One moderation queue (`list`, a `Waiting…`/`Reported…` kind) of project `project_id`.
+    pub fn queue(list: List, project_id: i32) -> Self {
+        Self {
+            list,
+            id: project_id,
         }
     }
 }
@@ -249,7 +271,12 @@ mod tests {
         let q = PageQuery::parse(&query(&[("cursor", &c.encode())])).unwrap();
         assert_eq!(q.size(), Some(DEFAULT_LIMIT));
         assert_eq!(q.after(Scope::memories(9)).unwrap(), Some(4));
-        for other in [Scope::memories(10), Scope::comments(9), Scope::sites(9)] {
+        for other in [
+            Scope::memories(10),
+            Scope::comments(9),
+            Scope::sites(9),
+            Scope::queue(List::WaitingMemories, 9),
+        ] {
             assert_eq!(loc(q.after(other).unwrap_err()), ["query", "cursor"]);
         }
         let q = PageQuery::parse(&query(&[("limit", "1000")])).unwrap();

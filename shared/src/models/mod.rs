@@ -5,8 +5,10 @@ pub mod export;
 pub mod geojson;
 pub mod info;
 pub mod memory;
+pub mod moderation;
 pub mod project;
 pub mod publish;
+pub mod report;
 pub mod site;
 
 /// Timestamps are ISO-8601 without zone or fractions

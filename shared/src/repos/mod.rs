@@ -9,13 +9,16 @@ pub mod languages;
 pub mod login;
 pub mod me;
 pub mod memories;
+pub mod moderation;
 pub mod nearest;
 pub mod projects;
 pub mod publish;
+pub mod reports;
 pub mod row;
 pub mod site_pages;
 pub mod sites;
 pub mod throttle;
+pub mod trail;
 pub mod users;
 
 pub use crate::access::Viewer;

@@ -287,17 +287,19 @@ pub async fn add_admin(
     Ok(inserted.is_some())
 }
 
+/// Removes an admin; `false` if they were not one.
 pub async fn remove_admin(
     q: &mut impl Queryable,
     project_id: i32,
     user_id: i32,
-) -> Result<(), ApiError> {
-    q.exec_drop(
-        "DELETE FROM project_admins WHERE project_id = ? AND user_id = ?",
-        (project_id, user_id),
-    )
-    .await?;
-    Ok(())
+) -> Result<bool, ApiError> {
+    let removed: Vec<i32> = q
+        .exec(
+            "DELETE FROM project_admins WHERE project_id = ? AND user_id = ? RETURNING user_id",
+            (project_id, user_id),
+        )
+        .await?;
+    Ok(!removed.is_empty())
 }
 
 /// The privilege check of changing a project, its admins and its localisations, against

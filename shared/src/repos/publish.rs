@@ -5,7 +5,7 @@
 
 use mysql_async::prelude::*;
 
-use super::{comments, memories, projects, sites, Viewer};
+use super::{comments, memories, projects, sites, trail, Viewer};
 use crate::error::ApiError;
 use crate::models::publish::{PublishOrder, Target};
 
@@ -24,13 +24,18 @@ pub async fn apply(
         _ => return Err(ApiError::no_privileges()),
     };
     let parents = || ApiError::NotFound("Parents were not found".into());
-    let (table, id, current) = match &order.target {
-        Target::Project => ("projects", project.id, project.published),
+    let (table, id, current, target) = match &order.target {
+        Target::Project => (
+            "projects",
+            project.id,
+            project.published,
+            project.name.clone(),
+        ),
         Target::Site { site } => {
             let s = sites::access(q, &project, site, true)
                 .await?
                 .ok_or_else(|| ApiError::not_found("Site"))?;
-            ("sites", s.id, s.published)
+            ("sites", s.id, s.published, s.name)
         }
         Target::Memory { site, memory } => {
             let s = sites::access(q, &project, site, false)
@@ -39,7 +44,7 @@ pub async fn apply(
             let m = memories::access(q, s.id, *memory, true)
                 .await?
                 .ok_or_else(|| ApiError::not_found("Memory"))?;
-            ("memories", m.id, m.published)
+            ("memories", m.id, m.published, m.id.to_string())
         }
         Target::Comment {
             site,
@@ -55,12 +60,33 @@ pub async fn apply(
             let c = comments::access(q, m.id, *comment, true)
                 .await?
                 .ok_or_else(|| ApiError::not_found("Comment"))?;
-            ("comments", c.id, c.published)
+            ("comments", c.id, c.published, c.id.to_string())
         }
     };
     if current == order.publish {
         return Ok(false);
     }
+    // In this transaction, so that the change and its entry stand or fall together
+    // (docs/api-conventions.md#moderation-log).
+    let entry = trail::Entry {
+        project_id: project.id,
+        actor: viewer.user_id,
+        action: if order.publish {
+            trail::Action::Publish
+        } else {
+            trail::Action::Unpublish
+        },
+        kind: match table {
+            "projects" => "project",
+            "sites" => "site",
+            "memories" => "memory",
+            _ => "comment",
+        },
+        target: &target,
+        from: Some(trail::published_word(current)),
+        to: Some(trail::published_word(order.publish)),
+    };
+    trail::record(q, &entry).await?;
     // One fixed statement per table (docs/compatibility.md#sql-statements-are-fixed);
     // the row is locked above.
     let sql = match table {

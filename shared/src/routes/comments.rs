@@ -6,22 +6,26 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::http::doc::{
     params::{AcceptLanguage, CommentPath, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
-        Always, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized, TooLarge,
+        Always, Changed, Created, Invalid, Limited, NoContent, NoPrivileges, NotFound,
+        NotLocalized, TooLarge,
     },
 };
 use crate::{
     error::{ApiError, ApiResult},
     http::{
+        guard::Attempts,
+        limit::{self, Posting},
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, CommentId, CommentPathIds, MaybeUser, MemoryId, MemoryPathIds,
-        ProjectId, QueryMap, Reply, RequestLang, SiteId,
+        OptionalJson, ProjectId, QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         comment::{Comment, CommentIn},
         info::invalid,
+        report::ReportIn,
     },
-    repos::comments,
+    repos::{comments, reports},
     state::AppState,
     validation::EntityId,
 };
@@ -32,6 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(read, modify, remove))
+        .routes(routes!(report))
+        .routes(routes!(dismiss_reports))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -189,12 +195,14 @@ async fn read(
     request_body = CommentIn,
     security(("bearer" = [])),
     responses(
+        Limited,
         Created, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
     (ProjectId(project), SiteId(site), MemoryId(memory)): MemoryPathIds,
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<CommentIn>,
@@ -208,6 +216,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, &attempts, viewer, Posting::Comment).await?;
     let mut tx = state.db().begin().await?;
     let (_, _, memory) = comments::require_parents(
         &mut tx,
@@ -320,4 +329,99 @@ async fn remove(
     comments::delete(&mut tx, found.comment.id).await?;
     tx.commit().await?;
     Ok(Reply::Changed(at.collection_url(&base)))
+}
+
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report", tag = "comments", operation_id = "comments_comments_report",
+    summary = "Report a comment to the moderators (users)",
+    description = "Any user who can see the comment may report it once, with an optional \
+`reason`; reporting it again changes nothing. A comment cannot be reported by its author. When \
+the comment's distinct reporters reach the server's threshold it is unpublished at once (see \
+docs/api-conventions.md#reports).",
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
+    request_body(content = Option<ReportIn>, description = "Optional; may be left out"),
+    security(("bearer" = [])),
+    responses(
+        Limited,
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
+    ))]
+/// 204 whether the report is new or a repeat; 403 for the comment's own author.
+async fn report(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
+    user: MaybeUser,
+    attempts: Attempts,
+    lang: RequestLang,
+    OptionalJson(body): OptionalJson<ReportIn>,
+) -> ApiResult<Reply> {
+    let reason = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = user.viewer();
+    limit::check(&state, &attempts, viewer, Posting::Report).await?;
+    let mut tx = state.db().begin().await?;
+    let found = comments::locate(
+        &mut tx,
+        project.as_str(),
+        site.as_str(),
+        memory,
+        id,
+        viewer,
+        true,
+    )
+    .await?;
+    if found.comment.is_author(viewer) {
+        return Err(ApiError::no_privileges());
+    }
+    let item = reports::Item::Comment(found.comment.id);
+    let threshold = state.config().report_hide_threshold;
+    reports::report(
+        &mut tx,
+        found.project.id,
+        item,
+        found.comment.published,
+        user.id,
+        reason.as_deref(),
+        threshold,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
+}
+
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/reports", tag = "comments", operation_id = "comments_comments_dismiss_reports",
+    summary = "Dismiss the reports of a comment (the project's admins)",
+    description = "Removes every report of the comment, reasons included, after a moderator \
+found it fine; whether it is published stays as it is (that is `POST /admin/publish`). \
+`204` also when there was nothing to dismiss. See docs/api-conventions.md#moderation-queue.",
+    params(ProjectPath, SitePath, MemoryPath, CommentPath, ContentLanguage),
+    security(("bearer" = [])),
+    responses(
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, Invalid
+    ))]
+async fn dismiss_reports(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(memory), CommentId(id)): CommentPathIds,
+    user: AuthUser,
+    lang: RequestLang,
+) -> ApiResult<Reply> {
+    lang.resolve()?;
+    let viewer = user.viewer();
+    let mut tx = state.db().begin().await?;
+    let found = comments::locate(
+        &mut tx,
+        project.as_str(),
+        site.as_str(),
+        memory,
+        id,
+        viewer,
+        true,
+    )
+    .await?;
+    if !found.project.admin {
+        return Err(ApiError::no_privileges());
+    }
+    let item = reports::Item::Comment(found.comment.id);
+    reports::dismiss(&mut tx, found.project.id, item, user.id).await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
 }

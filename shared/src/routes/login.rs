@@ -342,15 +342,17 @@ async fn confirm(State(state): State<AppState>, query: QueryMap) -> ApiResult<Re
     params(("email" = String, Query, format = Email, description = "The address to mail the link to", example = "matti@example.com")),
     responses(
         NoContent,
-        (status = 429, description = "A link was sent to this account less than 5 minutes ago", body = ErrorEnvelope),
+        (status = 429, description = "A link was sent to this account less than 5 minutes ago, or this client address asked for more links than the posting limit allows (then with `Retry-After`)", body = ErrorEnvelope),
         Always, Invalid))]
 async fn email_login(
     State(state): State<AppState>,
     query: QueryMap,
     headers: HeaderMap,
+    attempts: crate::http::guard::Attempts,
 ) -> ApiResult<Reply> {
     let email = validation::email(&["query", "email"], query.required("email")?)
         .map_err(|e| ApiError::Validation(vec![e]))?;
+    crate::http::limit::check_address(&state, &attempts, &headers).await?;
     let lang = Lang::from_headers(&headers);
     let cost = state.config().bcrypt_cost;
     // A new account gets an unusable password; hash it before any row lock is taken.

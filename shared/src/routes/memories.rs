@@ -6,23 +6,26 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, MemoryPath, ProjectPath, SitePath},
     responses::{
-        Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
-        NotModified, TooLarge,
+        Always, BadImage, Changed, Created, Invalid, Limited, NoContent, NoPrivileges, NotFound,
+        NotLocalized, NotModified, TooLarge,
     },
 };
 use crate::{
     error::{ApiError, ApiResult},
     http::{
+        guard::Attempts,
+        limit::{self, Posting},
         page::{PageQuery, Scope, MAX_LIMIT},
         paged::{self, Chunks, PagedReply},
-        ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, ProjectId, QueryMap, Reply,
-        RequestLang, SiteId,
+        ApiJson, AuthUser, BaseUrl, MaybeUser, MemoryId, MemoryPathIds, OptionalJson, ProjectId,
+        QueryMap, Reply, RequestLang, SiteId,
     },
     models::{
         info::invalid,
         memory::{Memory, ModifiedMemoryIn, NewMemoryIn},
+        report::ReportIn,
     },
-    repos::{comments, images::Uploads, memories},
+    repos::{comments, images::Uploads, memories, reports},
     state::AppState,
     validation::Patch,
 };
@@ -33,6 +36,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(read, modify, remove))
+        .routes(routes!(report))
+        .routes(routes!(dismiss_reports))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -179,13 +184,14 @@ async fn read(
     request_body = NewMemoryIn,
     security(("bearer" = [])),
     responses(
+        Limited,
         Created, BadImage, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
 async fn create(
     State(state): State<AppState>,
-    ProjectId(project): ProjectId,
-    SiteId(site): SiteId,
+    (ProjectId(project), SiteId(site)): (ProjectId, SiteId),
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<NewMemoryIn>,
@@ -194,6 +200,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, &attempts, viewer, Posting::Memory).await?;
     let mut tx = state.db().begin().await?;
     // No admin-posting rule for memories
     // (docs/compatibility.md#admin-posting-restricts-sites-only).
@@ -307,4 +314,83 @@ async fn remove(
     Ok(Reply::Changed(base.join(&format!(
         "/projects/{project}/sites/{site}/memories"
     ))))
+}
+
+#[utoipa::path(post, path = "/projects/{project}/sites/{site}/memories/{memory}/report", tag = "memories", operation_id = "memories_memories_report",
+    summary = "Report a memory to the moderators (users)",
+    description = "Any user who can see the memory may report it once, with an optional \
+`reason`; reporting it again changes nothing. A memory cannot be reported by its author. When \
+the memory's distinct reporters reach the server's threshold it is unpublished at once (see \
+docs/api-conventions.md#reports).",
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
+    request_body(content = Option<ReportIn>, description = "Optional; may be left out"),
+    security(("bearer" = [])),
+    responses(
+        Limited,
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
+    ))]
+/// 204 whether the report is new or a repeat; 403 for the memory's own author.
+async fn report(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
+    user: MaybeUser,
+    attempts: Attempts,
+    lang: RequestLang,
+    OptionalJson(body): OptionalJson<ReportIn>,
+) -> ApiResult<Reply> {
+    let reason = body.validate().map_err(invalid)?;
+    let user = user.require()?;
+    lang.resolve()?;
+    let viewer = user.viewer();
+    limit::check(&state, &attempts, viewer, Posting::Report).await?;
+    let mut tx = state.db().begin().await?;
+    let found =
+        memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
+    if found.memory.is_author(viewer) {
+        return Err(ApiError::no_privileges());
+    }
+    let item = reports::Item::Memory(found.memory.id);
+    let threshold = state.config().report_hide_threshold;
+    reports::report(
+        &mut tx,
+        found.project.id,
+        item,
+        found.memory.published,
+        user.id,
+        reason.as_deref(),
+        threshold,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
+}
+
+#[utoipa::path(delete, path = "/projects/{project}/sites/{site}/memories/{memory}/reports", tag = "memories", operation_id = "memories_memories_dismiss_reports",
+    summary = "Dismiss the reports of a memory (the project's admins)",
+    description = "Removes every report of the memory, reasons included, after a moderator \
+found it fine; whether it is published stays as it is (that is `POST /admin/publish`). \
+`204` also when there was nothing to dismiss. See docs/api-conventions.md#moderation-queue.",
+    params(ProjectPath, SitePath, MemoryPath, ContentLanguage),
+    security(("bearer" = [])),
+    responses(
+        NoContent, NoPrivileges, NotFound, Always, NotLocalized, Invalid
+    ))]
+async fn dismiss_reports(
+    State(state): State<AppState>,
+    (ProjectId(project), SiteId(site), MemoryId(id)): MemoryPathIds,
+    user: AuthUser,
+    lang: RequestLang,
+) -> ApiResult<Reply> {
+    lang.resolve()?;
+    let viewer = user.viewer();
+    let mut tx = state.db().begin().await?;
+    let found =
+        memories::locate(&mut tx, project.as_str(), site.as_str(), id, viewer, true).await?;
+    if !found.project.admin {
+        return Err(ApiError::no_privileges());
+    }
+    let item = reports::Item::Memory(found.memory.id);
+    reports::dismiss(&mut tx, found.project.id, item, user.id).await?;
+    tx.commit().await?;
+    Ok(Reply::NoContent)
 }

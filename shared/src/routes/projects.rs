@@ -11,19 +11,22 @@ use crate::{
     },
     http::{
         export::{deliver, export_format},
-        page::{Cursor, Scope},
+        page::{Cursor, List, PageQuery, Scope, MAX_LIMIT},
+        paged::{self, Chunks, PagedReply},
         ApiJson, AuthUser, BaseUrl, Items, MaybeUser, ProjectId, QueryMap, Reply, RequestLang,
     },
     models::{
         geojson::SiteCollection,
         info::{invalid, InfoIn},
+        moderation::{ItemKind, LogEntry, Queue, QueueItem, QueueState},
         project::{ModifiedProjectIn, NewProjectIn, Project},
     },
     repos::{
         self,
         images::Uploads,
-        projects,
+        moderation, projects,
         site_pages::{self, AllSites},
+        trail,
     },
     state::AppState,
     validation::{EntityId, Patch, Username},
@@ -38,6 +41,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(add_admin, remove_admin))
         .routes(routes!(localize))
         .routes(routes!(export))
+        .routes(routes!(moderation_queue))
+        .routes(routes!(moderation_log))
 }
 
 /// What the function serves: [`routes`] without its part of the document.
@@ -342,6 +347,16 @@ async fn remove(
     let mut tx = state.db().begin().await?;
     let project = projects::require_admin(&mut tx, name.as_str(), user.viewer()).await?;
     projects::unpublish(&mut tx, project.id, user.id).await?;
+    let entry = trail::Entry {
+        project_id: project.id,
+        actor: Some(user.id),
+        action: trail::Action::Delete,
+        kind: "project",
+        target: &project.name,
+        from: Some(trail::published_word(project.published)),
+        to: Some(trail::published_word(false)),
+    };
+    trail::record(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(Reply::Changed(base.join("/projects")))
 }
@@ -369,6 +384,7 @@ async fn add_admin(
     if !projects::add_admin(&mut change.tx, change.project_id, change.target).await? {
         return Err(ApiError::Conflict("User is already an admin".into()));
     }
+    change.record(user.id, trail::Action::AddAdmin).await?;
     change.tx.commit().await?;
     Ok(Reply::Created(
         base.join(&format!("/projects/{}", change.name)),
@@ -382,9 +398,29 @@ struct AdminChange {
     name: EntityId,
     project_id: i32,
     target: i32,
+    /// The target's username, as the trail records it.
+    username: Username,
 }
 
 impl AdminChange {
+    /// Records the change in the project's trail (docs/api-conventions.md#moderation-log).
+    async fn record(&mut self, actor: i32, action: trail::Action) -> ApiResult<()> {
+        let (from, to) = match action {
+            trail::Action::AddAdmin => ("not admin", "admin"),
+            _ => ("admin", "not admin"),
+        };
+        let entry = trail::Entry {
+            project_id: self.project_id,
+            actor: Some(actor),
+            action,
+            kind: "user",
+            target: self.username.as_str(),
+            from: Some(from),
+            to: Some(to),
+        };
+        trail::record(&mut self.tx, &entry).await
+    }
+
     async fn begin(
         state: &AppState,
         name: EntityId,
@@ -406,6 +442,7 @@ impl AdminChange {
             name,
             project_id: project.id,
             target,
+            username,
         })
     }
 }
@@ -429,7 +466,9 @@ async fn remove_admin(
     base: BaseUrl,
 ) -> ApiResult<Reply> {
     let mut change = AdminChange::begin(&state, name, &query, &user, lang).await?;
-    projects::remove_admin(&mut change.tx, change.project_id, change.target).await?;
+    if projects::remove_admin(&mut change.tx, change.project_id, change.target).await? {
+        change.record(user.id, trail::Action::RemoveAdmin).await?;
+    }
     change.tx.commit().await?;
     Ok(Reply::Changed(
         base.join(&format!("/projects/{}", change.name)),
@@ -513,4 +552,161 @@ async fn export(
     let filename = format!("{}-sites.{}", project.name, format.extension());
     let sites = AllSites::new(conn, project, viewer, lang, EXPORT_CHUNK);
     deliver(&state, sites, format, filename).await
+}
+
+/// `{"items": [QueueItem, …], "next": …}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ModerationQueue {
+    items: Vec<QueueItem>,
+    /// The cursor of the next page, or null on the last one. Present when `limit` or
+    /// `cursor` was given, or when the whole queue would exceed the response size cap.
+    #[schema(nullable)]
+    next: Option<String>,
+}
+
+/// The cursor kind of each queue, so that a cursor of one is refused by the others.
+fn queue_list(queue: Queue) -> List {
+    match (queue.kind, queue.state) {
+        (ItemKind::Site, _) => List::WaitingSites,
+        (ItemKind::Memory, QueueState::Waiting) => List::WaitingMemories,
+        (ItemKind::Memory, QueueState::Reported) => List::ReportedMemories,
+        (ItemKind::Comment, QueueState::Waiting) => List::WaitingComments,
+        (ItemKind::Comment, QueueState::Reported) => List::ReportedComments,
+    }
+}
+
+#[utoipa::path(get, path = "/projects/{project}/moderation", tag = "projects", operation_id = "projects_moderation_queue",
+    summary = "What waits for a moderator's decision (the project's admins)",
+    description = "The project's unpublished (`state=waiting`) or reported (`state=reported`) \
+sites, memories or comments (`kind`), oldest first, each with what a moderator needs to decide \
+and its reports; acting on one is `POST /admin/publish`. Paged like the memory list. Anyone \
+but the project's admins and superusers gets `404` `Project not found`, whether the project \
+exists or not (docs/api-conventions.md#moderation-queue).",
+    params(ProjectPath,
+        ("kind" = Option<String>, Query, description = "`site`, `memory` (default) or `comment`"),
+        ("state" = Option<String>, Query, description = "`waiting` (default: unpublished) or `reported` (not for sites)"),
+        ("limit" = Option<u32>, Query, description = "Items per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this queue")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the queue", body = ModerationQueue,
+            headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
+        (status = 404, description = "No such project, or the caller does not moderate it", body = ErrorEnvelope),
+        Always, Invalid))]
+async fn moderation_queue(
+    state: axum::extract::State<AppState>,
+    ProjectId(name): ProjectId,
+    query: QueryMap,
+    user: MaybeUser,
+    base: BaseUrl,
+) -> ApiResult<PagedReply> {
+    let queue = Queue::parse(query.get("kind"), query.get("state")).map_err(invalid)?;
+    let page_query = PageQuery::parse(&query)?;
+    let user = user.require()?;
+    let mut tx = state.db().begin_snapshot().await?;
+    let project = projects::access(&mut tx, name.as_str(), user.viewer(), false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))?;
+    project.require_moderator()?;
+    let scope = Scope::queue(queue_list(queue), project.id);
+    let after = page_query.after(scope)?;
+    let cap = state.config().max_response_bytes;
+    let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, after);
+    while chunks.wants_more() {
+        let (after, take) = (chunks.after(), chunks.take());
+        let mut rows =
+            moderation::page(&mut tx, &project, queue, after, u64::from(take) + 1).await?;
+        let more = rows.len() > take as usize;
+        rows.truncate(take as usize);
+        chunks.add(&rows, more)?;
+    }
+    tx.commit().await?;
+    let (collected, more, shape) = chunks.done();
+    let limit = page_query.limit;
+    let path = format!("/projects/{}/moderation", project.name);
+    paged::finish(collected, more, shape, cap, scope, |cursor| {
+        let mut pairs: Vec<(&str, String)> = vec![
+            (
+                "kind",
+                query.get("kind").unwrap_or("memory").trim().to_string(),
+            ),
+            (
+                "state",
+                query.get("state").unwrap_or("waiting").trim().to_string(),
+            ),
+        ];
+        if let Some(l) = limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs.push(("cursor", cursor.to_string()));
+        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        base.join(&format!("{path}?{q}"))
+    })
+}
+
+/// `{"items": [LogEntry, …], "next": …}` for the API document.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ModerationLog {
+    items: Vec<LogEntry>,
+    /// The cursor of the next (older) page, or null on the last one. Present when `limit`
+    /// or `cursor` was given, or when the whole trail would exceed the response size cap.
+    #[schema(nullable)]
+    next: Option<String>,
+}
+
+#[utoipa::path(get, path = "/projects/{project}/moderation/log", tag = "projects", operation_id = "projects_moderation_log",
+    summary = "The project's moderation trail (the project's admins)",
+    description = "Every publish and unpublish, hide at the report threshold, report dismissal, \
+admin added or removed, and project or site deletion in the project: who, what, when, from \
+which state to which; newest first, paged like the memory list. Anyone but the project's \
+admins and superusers gets `404` `Project not found` (docs/api-conventions.md#moderation-log).",
+    params(ProjectPath,
+        ("limit" = Option<u32>, Query, description = "Entries per page (with `cursor` alone: 100)", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "Where to resume: the `next` of the page before, for this project")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of the trail", body = ModerationLog,
+            headers(("Link" = String, description = "`<URL of the next page>; rel=\"next\"`, when there is one"))),
+        (status = 404, description = "No such project, or the caller does not moderate it", body = ErrorEnvelope),
+        Always, Invalid))]
+async fn moderation_log(
+    state: axum::extract::State<AppState>,
+    ProjectId(name): ProjectId,
+    query: QueryMap,
+    user: MaybeUser,
+    base: BaseUrl,
+) -> ApiResult<PagedReply> {
+    let page_query = PageQuery::parse(&query)?;
+    let user = user.require()?;
+    let mut tx = state.db().begin_snapshot().await?;
+    let project = projects::access(&mut tx, name.as_str(), user.viewer(), false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Project"))?;
+    project.require_moderator()?;
+    let scope = Scope::queue(List::ModerationLog, project.id);
+    let before = page_query.after(scope)?;
+    let cap = state.config().max_response_bytes;
+    let mut chunks = Chunks::new(&page_query, MAX_LIMIT, cap, before);
+    while chunks.wants_more() {
+        let (before, take) = (chunks.after(), chunks.take());
+        let mut rows = trail::page(&mut tx, project.id, before, u64::from(take) + 1).await?;
+        let more = rows.len() > take as usize;
+        rows.truncate(take as usize);
+        chunks.add(&rows, more)?;
+    }
+    tx.commit().await?;
+    let (collected, more, shape) = chunks.done();
+    let limit = page_query.limit;
+    let path = format!("/projects/{}/moderation/log", project.name);
+    paged::finish(collected, more, shape, cap, scope, |cursor| {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if let Some(l) = limit {
+            pairs.push(("limit", l.to_string()));
+        }
+        pairs.push(("cursor", cursor.to_string()));
+        let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        base.join(&format!("{path}?{q}"))
+    })
 }

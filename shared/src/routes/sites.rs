@@ -7,7 +7,7 @@ use crate::geo::{BBox, MAX_CLUSTER_CELLS, MAX_CLUSTER_ZOOM};
 use crate::http::doc::{
     params::{AcceptLanguage, ContentLanguage, ProjectPath, SitePath},
     responses::{
-        Always, BadImage, Changed, Created, Invalid, NoPrivileges, NotFound, NotLocalized,
+        Always, BadImage, Changed, Created, Invalid, Limited, NoPrivileges, NotFound, NotLocalized,
         NotModified, TooLarge,
     },
 };
@@ -16,6 +16,8 @@ use crate::{
     http::{
         bbox::parse_bbox,
         format::Format,
+        guard::Attempts,
+        limit::{self, Posting},
         page::{PageQuery, Scope},
         paged::{self, Chunks, Page, PagedReply, Shape},
         site_list::SiteListMode,
@@ -29,7 +31,7 @@ use crate::{
     },
     repos::{
         self, clusters as cluster_repo, images::Uploads, memories, nearest, projects, site_pages,
-        sites,
+        sites, trail,
     },
     state::AppState,
     validation::Patch,
@@ -333,6 +335,7 @@ async fn supported_lang(q: &mut crate::db::Tx, state: &AppState, lang: &str) -> 
     request_body = NewSiteIn,
     security(("bearer" = [])),
     responses(
+        Limited,
         (status = 409, description = "A site with this id exists", body = ErrorEnvelope),
         Created, BadImage, NoPrivileges, NotFound, Always, NotLocalized, TooLarge, Invalid
     ))]
@@ -340,6 +343,7 @@ async fn create(
     State(state): State<AppState>,
     ProjectId(name): ProjectId,
     user: MaybeUser,
+    attempts: Attempts,
     lang: RequestLang,
     base: BaseUrl,
     ApiJson(body): ApiJson<NewSiteIn>,
@@ -348,6 +352,7 @@ async fn create(
     let user = user.require()?;
     lang.resolve()?;
     let viewer = user.viewer();
+    limit::check(&state, &attempts, viewer, Posting::Site).await?;
     let mut tx = state.db().begin().await?;
     let project = projects::require_visible(&mut tx, name.as_str(), viewer).await?;
     // Names are unique across projects: the same answer for both cases
@@ -469,6 +474,16 @@ async fn remove(
         return Err(ApiError::no_privileges());
     }
     sites::unpublish(&mut tx, site.id, user.id).await?;
+    let entry = trail::Entry {
+        project_id: project.id,
+        actor: Some(user.id),
+        action: trail::Action::Delete,
+        kind: "site",
+        target: &site.name,
+        from: Some(trail::published_word(site.published)),
+        to: Some(trail::published_word(false)),
+    };
+    trail::record(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(Reply::Changed(
         base.join(&format!("/projects/{name}/sites")),

@@ -7,6 +7,9 @@
 //! | `data` | S | the session JSON (docs/api-conventions.md#sessions) |
 //! | `expires_at` | N | epoch seconds; the table's TTL attribute |
 //!
+//! Posting-limit counters (`SessionStore::hit`) are items `limit#<name>` with a number
+//! `hits` and the same `expires_at`; without `user` they are not in the GSI.
+//!
 //! DynamoDB deletes expired items late, so every read also checks `expires_at`. The
 //! per-user index is a GSI whose entries vanish with their items, so it never holds stale
 //! tokens (docs/compatibility.md#per-user-session-indexes-hold-no-stale-tokens). A GSI is
@@ -35,6 +38,8 @@ pub const PARTITION_KEY: &str = "token";
 pub const USER_ATTR: &str = "user";
 pub const DATA_ATTR: &str = "data";
 pub const TTL_ATTR: &str = "expires_at";
+/// The count of a posting-limit counter item (`limit#<name>`).
+pub const HITS_ATTR: &str = "hits";
 pub const USER_INDEX: &str = "by-user";
 
 pub struct DynamoDbSessionStore {
@@ -293,5 +298,30 @@ impl SessionStore for DynamoDbSessionStore {
             }
         }
         self.delete_keys(keys).await
+    }
+
+    async fn hit(&self, name: &str, ttl_secs: u64) -> Result<u64, ApiError> {
+        // `#` never occurs in the base64 of a session key, so a counter is no session;
+        // the TTL attribute removes it like an ended session.
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PARTITION_KEY, s(format!("limit#{name}")))
+            .update_expression("ADD #c :one SET #e = if_not_exists(#e, :e)")
+            .expression_attribute_names("#c", HITS_ATTR)
+            .expression_attribute_names("#e", TTL_ATTR)
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":e", n(now_secs() + ttl_secs))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        updated
+            .attributes()
+            .and_then(|a| a.get(HITS_ATTR))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| ApiError::internal("DynamoDB counter returned no count"))
     }
 }

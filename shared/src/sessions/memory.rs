@@ -15,6 +15,7 @@ use crate::error::ApiError;
 pub struct MemorySessionStore {
     lifetime: Duration,
     sessions: Mutex<HashMap<Vec<u8>, (SessionData, Instant)>>,
+    counters: Mutex<HashMap<String, (u64, Instant)>>,
 }
 
 impl MemorySessionStore {
@@ -22,6 +23,7 @@ impl MemorySessionStore {
         Self {
             lifetime: Duration::from_secs(lifetime_secs),
             sessions: Mutex::new(HashMap::new()),
+            counters: Mutex::new(HashMap::new()),
         }
     }
 
@@ -68,5 +70,32 @@ impl SessionStore for MemorySessionStore {
     async fn end_all(&self, user: &str) -> Result<(), ApiError> {
         self.map().retain(|_, (data, _)| data.user != user);
         Ok(())
+    }
+
+    async fn hit(&self, name: &str, ttl_secs: u64) -> Result<u64, ApiError> {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        counters.retain(|_, (_, expires)| *expires > now);
+        let entry = counters
+            .entry(name.to_string())
+            .or_insert((0, now + Duration::from_secs(ttl_secs)));
+        entry.0 += 1;
+        Ok(entry.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn counters_count_and_expire() {
+        let store = MemorySessionStore::new(60);
+        assert_eq!(store.hit("a", 60).await.unwrap(), 1);
+        assert_eq!(store.hit("a", 60).await.unwrap(), 2);
+        assert_eq!(store.hit("b", 60).await.unwrap(), 1);
+        assert_eq!(store.hit("c", 0).await.unwrap(), 1);
+        // A counter whose time is up starts again.
+        assert_eq!(store.hit("c", 0).await.unwrap(), 1);
     }
 }

@@ -49,6 +49,11 @@ end
 redis.call('DEL', KEYS[1])
 return 1";
 
+const HIT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n";
+
 pub struct RedisSessionStore {
     conn: ConnectionManager,
     lifetime_secs: u64,
@@ -56,6 +61,7 @@ pub struct RedisSessionStore {
     create: Script,
     touch: Script,
     end_all: Script,
+    hit: Script,
 }
 
 fn user_index(user: &str) -> Vec<u8> {
@@ -89,6 +95,7 @@ impl RedisSessionStore {
             create: Script::new(CREATE),
             touch: Script::new(TOUCH),
             end_all: Script::new(END_ALL),
+            hit: Script::new(HIT),
         })
     }
 
@@ -159,5 +166,18 @@ impl SessionStore for RedisSessionStore {
             )
             .await?;
         Ok(())
+    }
+
+    async fn hit(&self, name: &str, ttl_secs: u64) -> Result<u64, ApiError> {
+        // `limit:` keeps counters apart from `token:` and `user:` keys.
+        let key = format!("limit:{name}");
+        let mut conn = self.conn.clone();
+        self.run(
+            self.hit
+                .key(key)
+                .arg(ttl_secs.max(1))
+                .invoke_async(&mut conn),
+        )
+        .await
     }
 }

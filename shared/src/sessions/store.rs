@@ -58,4 +58,8 @@ pub trait SessionStore: Send + Sync {
     async fn end(&self, key: &[u8], user: &str) -> Result<(), ApiError>;
     /// Ends every session of `user`, and only that user's.
     async fn end_all(&self, user: &str) -> Result<(), ApiError>;
+    /// Adds one to the counter `name` in one atomic step and returns its value, this one
+    /// included; a new counter expires `ttl_secs` later. The posting limits count with it
+    /// (`http::limit`), so parallel requests on any instance share one count.
+    async fn hit(&self, name: &str, ttl_secs: u64) -> Result<u64, ApiError>;
 }

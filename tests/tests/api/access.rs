@@ -1,4 +1,5 @@
-//! The access matrix of the content endpoints (docs/api-conventions.md#visibility): for
+//! The access matrix of the content and moderation endpoints
+//! (docs/api-conventions.md#visibility, docs/api-conventions.md#moderation-queue): for
 //! every mutating endpoint, caller and target state, the status. Rules: 401 without a
 //! session; 404 when the caller cannot see the target (or its parent); 403 when they can
 //! see it but may not do this. Superusers are admins of every project, admin rights are
@@ -34,10 +35,16 @@ enum Op {
     CommentDelete,
     PublishSite,
     PublishMemory,
+    MemoryReport,
+    CommentReport,
+    MemoryDismiss,
+    CommentDismiss,
+    Queue,
+    Log,
 }
 use Op::*;
 
-const OPS: [Op; 12] = [
+const OPS: [Op; 18] = [
     SiteCreate,
     SitePatch,
     SiteDelete,
@@ -50,6 +57,12 @@ const OPS: [Op; 12] = [
     CommentDelete,
     PublishSite,
     PublishMemory,
+    MemoryReport,
+    CommentReport,
+    MemoryDismiss,
+    CommentDismiss,
+    Queue,
+    Log,
 ];
 
 /// Expected status for (operation, caller) with the target published / unpublished.
@@ -59,6 +72,21 @@ fn expected(op: Op, caller: Caller, published: bool) -> u16 {
     let hidden = if published { 403 } else { 404 };
     match (op, caller) {
         (_, Anonymous) => 401,
+        // The moderation queue: its admins, else the same 404 whatever the project's state
+        // (docs/api-conventions.md#moderation-queue).
+        (Queue | Log, Admin | Superuser) => 200,
+        (Queue | Log, _) => 404,
+        // Reports: whoever sees the item, except its author
+        // (docs/api-conventions.md#reports); dismissing them: the project's admins.
+        (MemoryReport | CommentReport | MemoryDismiss | CommentDismiss, Author) => 403,
+        (MemoryReport | CommentReport | MemoryDismiss | CommentDismiss, Admin | Superuser) => 204,
+        (MemoryReport | CommentReport, User | OtherAdmin) => {
+            if published {
+                204
+            } else {
+                404
+            }
+        }
         (PublishSite | PublishMemory, User | Author) => 403,
         (PublishSite | PublishMemory, OtherAdmin) => 403,
         (PublishSite | PublishMemory, Admin | Superuser) => 204,
@@ -111,6 +139,24 @@ fn documented_as(op: Op) -> (&'static str, &'static str) {
         CommentPatch => ("patch", COMMENT),
         CommentDelete => ("delete", COMMENT),
         PublishSite | PublishMemory => ("post", "/admin/publish"),
+        MemoryReport => (
+            "post",
+            "/projects/{project}/sites/{site}/memories/{memory}/report",
+        ),
+        CommentReport => (
+            "post",
+            "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/report",
+        ),
+        MemoryDismiss => (
+            "delete",
+            "/projects/{project}/sites/{site}/memories/{memory}/reports",
+        ),
+        CommentDismiss => (
+            "delete",
+            "/projects/{project}/sites/{site}/memories/{memory}/comments/{comment}/reports",
+        ),
+        Queue => ("get", "/projects/{project}/moderation"),
+        Log => ("get", "/projects/{project}/moderation/log"),
     }
 }
 
@@ -129,7 +175,7 @@ async fn run(app: &TestApp, t: &Tokens, op: Op, caller: Caller, published: bool)
     let p = project(
         app,
         ProjectOpts {
-            unpublished: matches!(op, SiteCreate) && !published,
+            unpublished: matches!(op, SiteCreate | Queue | Log) && !published,
             ..Default::default()
         },
         &admins,
@@ -142,10 +188,13 @@ async fn run(app: &TestApp, t: &Tokens, op: Op, caller: Caller, published: bool)
     let s = site(app, &p, site_published, Some(author)).await;
     let memory_published = !matches!(
         op,
-        MemoryPatch | MemoryDelete | CommentCreate | PublishMemory
+        MemoryPatch | MemoryDelete | CommentCreate | PublishMemory | MemoryReport | MemoryDismiss
     ) || published;
     let m = memory(app, &s, Some(author), memory_published).await;
-    let comment_published = !matches!(op, CommentPatch | CommentDelete) || published;
+    let comment_published = !matches!(
+        op,
+        CommentPatch | CommentDelete | CommentReport | CommentDismiss
+    ) || published;
     let c = comment(app, m, author, comment_published).await;
     let token = match caller {
         Anonymous => None,
@@ -208,6 +257,32 @@ async fn run(app: &TestApp, t: &Tokens, op: Op, caller: Caller, published: bool)
                         "publish": !published}),
             ),
         ),
+        MemoryReport => (
+            Method::POST,
+            format!("{}/report", memory_path(&p, &s, m)),
+            None,
+        ),
+        CommentReport => (
+            Method::POST,
+            format!("{}/report", comment_path(&p, &s, m, c)),
+            Some(json!({"reason": "r"})),
+        ),
+        MemoryDismiss => (
+            Method::DELETE,
+            format!("{}/reports", memory_path(&p, &s, m)),
+            None,
+        ),
+        CommentDismiss => (
+            Method::DELETE,
+            format!("{}/reports", comment_path(&p, &s, m, c)),
+            None,
+        ),
+        Queue => (
+            Method::GET,
+            format!("/projects/{p}/moderation?kind=memory&state=reported"),
+            None,
+        ),
+        Log => (Method::GET, format!("/projects/{p}/moderation/log"), None),
     };
     app.send(method, &path, token, body).await.status.as_u16()
 }
@@ -257,6 +332,6 @@ async fn access_matrix() {
             }
         }
     }
-    assert_eq!(cells, 144);
+    assert_eq!(cells, 216);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

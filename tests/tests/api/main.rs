@@ -24,6 +24,7 @@ mod login_links;
 mod me;
 mod memories;
 mod migrations;
+mod moderation;
 mod openapi;
 mod packaging;
 mod projects;

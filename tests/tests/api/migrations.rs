@@ -133,7 +133,8 @@ async fn upgrades_a_database_of_the_original_server() {
     let rules: Vec<String> = conn
         .query(
             "SELECT DELETE_RULE FROM information_schema.REFERENTIAL_CONSTRAINTS
-             WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME LIKE 'audit\\_%'",
+             WHERE CONSTRAINT_SCHEMA = DATABASE()
+               AND TABLE_NAME IN ('audit_comments', 'audit_memories')",
         )
         .await
         .unwrap();

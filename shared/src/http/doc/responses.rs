@@ -48,6 +48,8 @@ response_set! {
     Invalid => [("422", "Invalid")];
     /// 413: the body is larger than the limit.
     TooLarge => [("413", "TooLarge")];
+    /// 429: a posting limit is reached (docs/api-conventions.md#posting-limits).
+    Limited => [("429", "Limited")];
     /// 406: no supported language, or the content has no text in the default language.
     NotLocalized => [("406", "NotLocalized")];
     /// 404 of the content groups: a named parent or the entity itself is missing or
@@ -129,6 +131,23 @@ pub fn components() -> Vec<(&'static str, Response)> {
             error(
                 "The request body is larger than 4 MiB",
                 json!({"error": {"code": 413, "message": "Request body too large"}}),
+            )
+            .build(),
+        ),
+        (
+            "Limited",
+            error(
+                "The caller created as many items of this kind as the posting limit allows \
+                 in the current window",
+                json!({"error": {"code": 429, "message": "Too Many Requests"}}),
+            )
+            .header(
+                "Retry-After",
+                required_header(
+                    "Seconds until the window ends",
+                    ObjectBuilder::new().schema_type(Type::Integer).build(),
+                    json!(1800),
+                ),
             )
             .build(),
         ),

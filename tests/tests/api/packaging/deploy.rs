@@ -76,6 +76,10 @@ fn environment_api_and_storage_follow_the_design() {
         "MUISTOT_LOGIN_URL",
         "MUISTOT_IMAGES",
         "MUISTOT_AUTO_PUBLISH",
+        "MUISTOT_REPORT_HIDE_THRESHOLD",
+        "MUISTOT_POSTING_LIMITS",
+        "MUISTOT_POSTING_WINDOW",
+        "MUISTOT_TRUSTED_PROXIES",
         "MUISTOT_CORS_ORIGINS",
     ] {
         assert!(!env[var].is_badvalue(), "Globals environment lacks {var}");
