@@ -225,6 +225,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_memory_comment_counts",
         include_str!("../migrations/0008_memory_comment_counts.sql"),
     ),
+    (
+        "0009_account",
+        include_str!("../migrations/0009_account.sql"),
+    ),
 ];
 
 /// Splits a migration file on its `-- @@` separator lines.

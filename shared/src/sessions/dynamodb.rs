@@ -13,15 +13,18 @@
 //! eventually consistent: a session created in the same instant as a "log out everywhere"
 //! may be missed by it (typically well under a second).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    collections::HashMap,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     error::SdkError,
     types::{
         AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
-        KeySchemaElement, KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType,
-        TimeToLiveSpecification, WriteRequest,
+        KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, ReturnValue,
+        ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
     },
     Client,
 };
@@ -142,6 +145,101 @@ impl DynamoDbSessionStore {
             .await
             .map_err(unavailable)?;
         Ok(())
+    }
+
+    /// The tokens the per-user index lists for `user`, page by page. The index is
+    /// eventually consistent and TTL deletion lags, so callers judge each item themselves.
+    async fn keys_of(&self, user: &str) -> Result<Vec<AttributeValue>, ApiError> {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(USER_INDEX)
+                .key_condition_expression("#u = :u")
+                .expression_attribute_names("#u", USER_ATTR)
+                .expression_attribute_values(":u", s(user))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            keys.extend(
+                page.items()
+                    .iter()
+                    .filter_map(|item| item.get(PARTITION_KEY).cloned()),
+            );
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(keys)
+    }
+
+    /// How many of `keys` are sessions that have not expired, read consistently from the
+    /// table (100 keys a request, retrying what DynamoDB leaves unprocessed).
+    async fn count_live(&self, keys: Vec<AttributeValue>) -> Result<u64, ApiError> {
+        let now = now_secs();
+        let mut live = 0u64;
+        for chunk in keys.chunks(100) {
+            let mut pending = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(
+                        chunk
+                            .iter()
+                            .map(|k| HashMap::from([(PARTITION_KEY.to_string(), k.clone())]))
+                            .collect(),
+                    ))
+                    .consistent_read(true)
+                    .projection_expression("#e")
+                    .expression_attribute_names("#e", TTL_ATTR)
+                    .build()
+                    .map_err(|e| ApiError::Internal(Cause::with("DynamoDB request", e)))?,
+            );
+            for attempt in 0..8u32 {
+                let Some(request) = pending.take() else {
+                    break;
+                };
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                live += out
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .map(|items| {
+                        items
+                            .iter()
+                            .filter(|item| {
+                                item.get(TTL_ATTR)
+                                    .and_then(|v| v.as_n().ok())
+                                    .and_then(|n| n.parse::<u64>().ok())
+                                    .is_some_and(|e| e >= now)
+                            })
+                            .count() as u64
+                    })
+                    .unwrap_or(0);
+                pending = out
+                    .unprocessed_keys()
+                    .and_then(|m| m.get(&self.table))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
+                if pending.is_some() {
+                    tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
+                }
+            }
+            if pending.is_some() {
+                return Err(ApiError::Unavailable(
+                    "session store: sessions left unread after retries".into(),
+                ));
+            }
+        }
+        Ok(live)
     }
 
     /// Deletes items by key, 25 a request, retrying what DynamoDB leaves unprocessed.
@@ -267,31 +365,12 @@ impl SessionStore for DynamoDbSessionStore {
     }
 
     async fn end_all(&self, user: &str) -> Result<(), ApiError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(USER_INDEX)
-                .key_condition_expression("#u = :u")
-                .expression_attribute_names("#u", USER_ATTR)
-                .expression_attribute_values(":u", s(user))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            keys.extend(
-                page.items()
-                    .iter()
-                    .filter_map(|item| item.get(PARTITION_KEY).cloned()),
-            );
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
-        }
+        let keys = self.keys_of(user).await?;
         self.delete_keys(keys).await
+    }
+
+    async fn count(&self, user: &str) -> Result<u64, ApiError> {
+        let keys = self.keys_of(user).await?;
+        self.count_live(keys).await
     }
 }

@@ -69,4 +69,14 @@ impl SessionStore for MemorySessionStore {
         self.map().retain(|_, (data, _)| data.user != user);
         Ok(())
     }
+
+    async fn count(&self, user: &str) -> Result<u64, ApiError> {
+        let now = Instant::now();
+        let live = self
+            .map()
+            .values()
+            .filter(|(data, expires)| data.user == user && *expires > now)
+            .count();
+        Ok(live as u64)
+    }
 }

@@ -49,6 +49,18 @@ end
 redis.call('DEL', KEYS[1])
 return 1";
 
+/// Live sessions in the user's index: members whose key still exists and names the user.
+const COUNT: &str = r"
+local n = 0
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('GET', k)
+  if v then
+    local ok, s = pcall(cjson.decode, v)
+    if ok and type(s) == 'table' and s['user'] == ARGV[1] then n = n + 1 end
+  end
+end
+return n";
+
 pub struct RedisSessionStore {
     conn: ConnectionManager,
     lifetime_secs: u64,
@@ -56,6 +68,7 @@ pub struct RedisSessionStore {
     create: Script,
     touch: Script,
     end_all: Script,
+    count: Script,
 }
 
 fn user_index(user: &str) -> Vec<u8> {
@@ -89,6 +102,7 @@ impl RedisSessionStore {
             create: Script::new(CREATE),
             touch: Script::new(TOUCH),
             end_all: Script::new(END_ALL),
+            count: Script::new(COUNT),
         })
     }
 
@@ -159,5 +173,18 @@ impl SessionStore for RedisSessionStore {
             )
             .await?;
         Ok(())
+    }
+
+    async fn count(&self, user: &str) -> Result<u64, ApiError> {
+        let mut conn = self.conn.clone();
+        let n: u64 = self
+            .run(
+                self.count
+                    .key(user_index(user))
+                    .arg(user)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(n)
     }
 }

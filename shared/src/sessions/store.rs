@@ -58,4 +58,7 @@ pub trait SessionStore: Send + Sync {
     async fn end(&self, key: &[u8], user: &str) -> Result<(), ApiError>;
     /// Ends every session of `user`, and only that user's.
     async fn end_all(&self, user: &str) -> Result<(), ApiError>;
+    /// How many sessions of `user` are live now (not ended, not expired); for the
+    /// account export (docs/api-conventions.md#account-export-and-deletion).
+    async fn count(&self, user: &str) -> Result<u64, ApiError>;
 }
