@@ -13,18 +13,15 @@
 //! eventually consistent: a session created in the same instant as a "log out everywhere"
 //! may be missed by it (typically well under a second).
 
-use std::{
-    collections::HashMap,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::{
     error::SdkError,
     types::{
         AttributeDefinition, AttributeValue, BillingMode, DeleteRequest, GlobalSecondaryIndex,
-        KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, ReturnValue,
-        ScalarAttributeType, TimeToLiveSpecification, WriteRequest,
+        KeySchemaElement, KeyType, Projection, ProjectionType, ReturnValue, ScalarAttributeType,
+        TimeToLiveSpecification, WriteRequest,
     },
     Client,
 };
@@ -178,65 +175,31 @@ impl DynamoDbSessionStore {
         Ok(keys)
     }
 
-    /// How many of `keys` are sessions that have not expired, read consistently from the
-    /// table (100 keys a request, retrying what DynamoDB leaves unprocessed).
+    /// How many of `keys` are sessions that have not expired, each read consistently
+    /// with `GetItem` (the permission authentication has already; a user has few
+    /// sessions).
     async fn count_live(&self, keys: Vec<AttributeValue>) -> Result<u64, ApiError> {
         let now = now_secs();
         let mut live = 0u64;
-        for chunk in keys.chunks(100) {
-            let mut pending = Some(
-                KeysAndAttributes::builder()
-                    .set_keys(Some(
-                        chunk
-                            .iter()
-                            .map(|k| HashMap::from([(PARTITION_KEY.to_string(), k.clone())]))
-                            .collect(),
-                    ))
-                    .consistent_read(true)
-                    .projection_expression("#e")
-                    .expression_attribute_names("#e", TTL_ATTR)
-                    .build()
-                    .map_err(|e| ApiError::Internal(Cause::with("DynamoDB request", e)))?,
-            );
-            for attempt in 0..8u32 {
-                let Some(request) = pending.take() else {
-                    break;
-                };
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.table, request)
-                    .send()
-                    .await
-                    .map_err(unavailable)?;
-                live += out
-                    .responses()
-                    .and_then(|r| r.get(&self.table))
-                    .map(|items| {
-                        items
-                            .iter()
-                            .filter(|item| {
-                                item.get(TTL_ATTR)
-                                    .and_then(|v| v.as_n().ok())
-                                    .and_then(|n| n.parse::<u64>().ok())
-                                    .is_some_and(|e| e >= now)
-                            })
-                            .count() as u64
-                    })
-                    .unwrap_or(0);
-                pending = out
-                    .unprocessed_keys()
-                    .and_then(|m| m.get(&self.table))
-                    .filter(|k| !k.keys().is_empty())
-                    .cloned();
-                if pending.is_some() {
-                    tokio::time::sleep(Duration::from_millis(20 << attempt)).await;
-                }
-            }
-            if pending.is_some() {
-                return Err(ApiError::Unavailable(
-                    "session store: sessions left unread after retries".into(),
-                ));
+        for key in keys {
+            let item = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PARTITION_KEY, key)
+                .consistent_read(true)
+                .projection_expression("#e")
+                .expression_attribute_names("#e", TTL_ATTR)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let expires = item
+                .item()
+                .and_then(|i| i.get(TTL_ATTR))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<u64>().ok());
+            if expires.is_some_and(|e| e >= now) {
+                live += 1;
             }
         }
         Ok(live)

@@ -248,7 +248,16 @@ fn permissions_are_least_privilege() {
         ("sites", &["sessions:auth", "images:write"][..]),
         ("memories", &["sessions:auth", "images:write"][..]),
         ("comments", &["sessions:auth"][..]),
-        ("me", &["sessions:auth", "sessions:manage"][..]),
+        // The account deletion mails its link and deletes the account's images.
+        (
+            "me",
+            &[
+                "sessions:auth",
+                "sessions:manage",
+                "ses:SendEmail",
+                "s3:DeleteObject",
+            ][..],
+        ),
         ("admin", &["sessions:auth"][..]),
         (MIGRATE, &[][..]),
     ]);
