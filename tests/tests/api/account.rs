@@ -468,6 +468,33 @@ async fn deletion_by_password_deletes_published_content_dynamodb() {
     deletion_by_password_deletes_published_content(true).await;
 }
 
+/// A deletion link and a login link of one user live side by side: asking for one
+/// neither replaces nor uses the other, and a login token does not delete the account.
+#[tokio::test]
+async fn deletion_and_login_links_do_not_replace_each_other() {
+    let app = TestApp::spawn().await;
+    let (_, _, email, _, token) = logged_in(&app, "twolinks").await;
+    let login_mail = app.request_link(&email).await;
+    let (user, login_token, _) = login_link(&login_mail).unwrap();
+    app.send(Method::POST, "/me/account/delete-link", Some(&token), None)
+        .await
+        .assert_status(204);
+    let delete_token = deletion_token(&app, &email);
+    assert_ne!(delete_token, login_token);
+    app.send(
+        Method::DELETE,
+        "/me/account",
+        Some(&token),
+        Some(json!({"published": "keep", "token": login_token})),
+    )
+    .await
+    .assert_status(403);
+    app.exchange_link(&user, &login_token)
+        .await
+        .assert_status(200);
+    app.get("/me", Some(&token)).await.assert_status(200);
+}
+
 #[tokio::test]
 async fn an_expired_deletion_link_is_refused() {
     let app = TestApp::spawn().await;
