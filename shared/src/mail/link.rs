@@ -76,6 +76,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_deletion_link_carries_only_the_token() {
+        assert_eq!(
+            account_deletion_link("http://localhost:3000", "AbC-_9"),
+            "http://localhost:3000#delete-account:token=AbC-_9"
+        );
+    }
+
+    #[test]
     fn link_matches_the_frontend_format() {
         let link = login_link(
             "http://localhost:3000",

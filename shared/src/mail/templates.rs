@@ -154,6 +154,16 @@ mod tests {
     }
 
     #[test]
+    fn the_deletion_mail_says_what_the_link_does() {
+        let r = render_account_deletion(Lang::En, "bob", "http://x#delete-account:token=t");
+        assert_eq!(r.subject, "Memories on a Map account deletion");
+        assert!(r.html.contains("href=\"http://x#delete-account:token=t\""));
+        assert!(r.text.contains("confirm deleting your account"));
+        let r = render_account_deletion(Lang::Fi, "bob", "l");
+        assert!(r.subject.contains("Tilin poistaminen"));
+    }
+
+    #[test]
     fn language_from_headers() {
         let mut h = HeaderMap::new();
         assert_eq!(Lang::from_headers(&h), Lang::Fi);
