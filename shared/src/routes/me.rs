@@ -16,6 +16,7 @@ use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::doc::responses::{Always, Invalid, NoContent, NotModified, Renamed, TooLarge},
     http::{extract::parse_json, session, AuthUser, BaseUrl, MaybeUser, QueryMap, Reply},
+    images::{ExportMeta, EXPORT_URL_LIFETIME},
     mail::{Lang, LoginMail, Purpose},
     passwords,
     repos::{
@@ -332,6 +333,9 @@ fn too_many(retry_after_secs: i64) -> Response {
         (status = 200, description = "The export", body = AccountExport,
             headers(("Content-Disposition" = String, description = "`attachment; filename=\"muistot-export-<date>.json\"`"),
                     ("Cache-Control" = String, description = "`private, no-store`"))),
+        (status = 303, description = "With the S3 image store, an export past the response size cap: \
+            kept for a few minutes at the presigned URL in `Location`, which serves it as the attachment",
+            headers(("Location" = String, description = "The kept file"))),
         (status = 429, description = "Too many exports; `Retry-After` says how many seconds to wait",
             body = ErrorEnvelope, headers(("Retry-After" = i64, description = "Seconds"))),
         Always))]
@@ -356,15 +360,46 @@ async fn export(
     tx.commit().await?;
     data.sessions.active = active;
     let date: String = data.exported_at.chars().take(10).collect();
-    let mut r = Json(data).into_response();
+    let filename = format!("muistot-export-{date}.json");
+    let bytes = serde_json::to_vec(&data)
+        .map_err(|e| ApiError::Internal(crate::error::Cause::with("export JSON", e)))?;
+    // On Lambda an answer is at most 6 MB: past the response cap, the file is kept in the
+    // export store for a few minutes and answered 303, as project exports are
+    // (docs/api-conventions.md#export).
+    if let Some(store) = state.exports() {
+        if bytes.len() > state.config().max_response_bytes {
+            let meta = ExportMeta {
+                content_type: "application/json",
+                filename: &filename,
+            };
+            let mut upload = store.create(meta).await?;
+            if let Err(e) = upload.write(&bytes).await {
+                upload.abort().await;
+                return Err(e);
+            }
+            let url = upload.finish(EXPORT_URL_LIFETIME).await?;
+            let mut r = StatusCode::SEE_OTHER.into_response();
+            let location = HeaderValue::from_str(&url)
+                .map_err(|e| ApiError::internal(format!("export URL as a header: {e}")))?;
+            r.headers_mut().insert(header::LOCATION, location);
+            r.headers_mut().insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-store"),
+            );
+            return Ok(r);
+        }
+    }
+    let mut r = (StatusCode::OK, bytes).into_response();
     let headers = r.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"muistot-export-{date}.json\""
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)

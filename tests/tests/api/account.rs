@@ -203,6 +203,41 @@ async fn export_is_rate_limited_per_user() {
     app.get("/me/export", Some(&other)).await.assert_status(200);
 }
 
+/// With the S3 store, an export past the response cap is a 303 to the same document kept
+/// under the bucket's exports/ prefix; under the cap it is answered whole.
+#[tokio::test]
+async fn past_the_cap_the_export_is_kept_in_the_bucket() {
+    let bucket = moto_bucket().await;
+    let mut env = aws_env();
+    env.push(("MUISTOT_IMAGES", format!("s3://{bucket}")));
+    env.push(("MUISTOT_MAX_RESPONSE_BYTES", "600".into()));
+    let app = TestApp::spawn_with(env).await;
+    let (a, _, token) = app.user("bigexp").await;
+    let small = app.get("/me/export", Some(&token)).await;
+    small.assert_status(200);
+    assert!(small.text.len() <= 600, "{}", small.text.len());
+    let project = published_project(&app, &[]).await;
+    let site = site(&app, &project, true, None).await;
+    let m = memory(&app, &site, Some(a), true).await;
+    let r = app.get("/me/export", Some(&token)).await;
+    r.assert_status(303);
+    assert_eq!(r.header("cache-control"), Some("private, no-store"));
+    let url = r.header("location").unwrap().to_string();
+    assert!(
+        url.starts_with(&format!("{}/{bucket}/exports/", moto_url())),
+        "{url}"
+    );
+    let file = reqwest::get(&url).await.unwrap();
+    assert_eq!(file.status(), 200);
+    let disposition = file.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(disposition.starts_with("attachment; filename=\"muistot-export-"));
+    let e: Value = file.json().await.unwrap();
+    assert_eq!(id_set(&e["memories"]), BTreeSet::from([m]));
+}
+
 /// The columns that reference `users.id`, from the schema's foreign keys.
 async fn user_references(app: &TestApp) -> Vec<(String, String)> {
     let mut c = app.db().await;

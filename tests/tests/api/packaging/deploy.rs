@@ -248,7 +248,8 @@ fn permissions_are_least_privilege() {
         ("sites", &["sessions:auth", "images:write"][..]),
         ("memories", &["sessions:auth", "images:write"][..]),
         ("comments", &["sessions:auth"][..]),
-        // The account deletion mails its link and deletes the account's images.
+        // The account deletion mails its link and deletes the account's images; a large
+        // account export is kept under exports/.
         (
             "me",
             &[
@@ -256,6 +257,9 @@ fn permissions_are_least_privilege() {
                 "sessions:manage",
                 "ses:SendEmail",
                 "s3:DeleteObject",
+                "s3:PutObject",
+                "s3:GetObject",
+                "s3:AbortMultipartUpload",
             ][..],
         ),
         ("admin", &["sessions:auth"][..]),
