@@ -633,6 +633,55 @@ async fn the_last_admin_of_a_project_cannot_vanish() {
     assert_eq!(n, 0);
 }
 
+/// Two admins of one project deleting their accounts at once: one goes, the other is
+/// refused as the last admin (the admin rows are locked while they are judged).
+#[tokio::test]
+async fn two_admins_leaving_at_once_leave_one_behind() {
+    let url = new_database_url(Some("account_race"));
+    create_migrated_database(&url);
+    let app = TestApp::spawn_with(vec![("MUISTOT_DATABASE_URL", url.clone())]).await;
+    let mut c = mysql_async::Conn::from_url(url.as_str()).await.unwrap();
+    let hash = muistot::passwords::hash("correct horse".into(), 4)
+        .await
+        .unwrap();
+    let first = add_user(&mut c, "ensimmainen", &hash).await;
+    let second = add_user(&mut c, "toinen", &hash).await;
+    let project: i32 = c
+        .exec_first(
+            "INSERT INTO projects (name, default_language_id, published)
+             SELECT 'pari', id, 1 FROM languages WHERE lang = 'fi' RETURNING id",
+            (),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    for user in [first, second] {
+        c.exec_drop(
+            "INSERT INTO project_admins (project_id, user_id) VALUES (?, ?)",
+            (project, user),
+        )
+        .await
+        .unwrap();
+    }
+    let t1 = app.log_in("ensimmainen", "correct horse").await;
+    let t2 = app.log_in("toinen", "correct horse").await;
+    let body = json!({"published": "keep", "password": "correct horse"});
+    let (r1, r2) = tokio::join!(
+        app.send(Method::DELETE, "/me/account", Some(&t1), Some(body.clone())),
+        app.send(Method::DELETE, "/me/account", Some(&t2), Some(body.clone())),
+    );
+    let mut statuses = [r1.status.as_u16(), r2.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [204, 409], "{r1:?} {r2:?}");
+    let admins: i64 = scalar_in(
+        &mut c,
+        "SELECT COUNT(*) FROM project_admins WHERE project_id = ?",
+        project,
+    )
+    .await;
+    assert_eq!(admins, 1);
+}
+
 async fn add_user(c: &mut mysql_async::Conn, name: &str, hash: &str) -> i32 {
     c.exec_first(
         "INSERT INTO users (username, email, password_hash, verified) VALUES (?, ?, ?, 1) \
