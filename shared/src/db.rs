@@ -243,6 +243,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0008_memory_comment_counts.sql"),
     ),
     (
+        "0009_account",
+        include_str!("../migrations/0009_account.sql"),
+    ),
+    (
         "0010_site_memory_counts",
         include_str!("../migrations/0010_site_memory_counts.sql"),
     ),

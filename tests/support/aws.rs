@@ -93,3 +93,20 @@ pub async fn ses_messages_to(recipient: &str) -> Vec<Value> {
         .filter(|m| m.to_string().contains(recipient))
         .collect()
 }
+
+/// A fresh bucket on moto.
+pub async fn moto_bucket() -> String {
+    let endpoint = moto_url();
+    assert!(
+        endpoint.starts_with("http://127.") || endpoint.starts_with("http://localhost"),
+        "tests talk to a local moto only, not {endpoint}"
+    );
+    let bucket = format!("muistot-test-{}", &unique("x")[2..]);
+    let r = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    bucket
+}

@@ -28,6 +28,16 @@ pub fn login_link(login_url: &str, user: &str, token: &str, verified: bool) -> S
     )
 }
 
+/// The link that confirms deleting an account, `<login_url>#delete-account:token=…`: a page
+/// that reads it sends the token to `DELETE /me/account` with the session it has
+/// (docs/api-conventions.md#account-export-and-deletion).
+pub fn account_deletion_link(login_url: &str, token: &str) -> String {
+    format!(
+        "{login_url}#delete-account:token={}",
+        utf8_percent_encode(token, LINK_VALUE),
+    )
+}
+
 /// The username of a link's `user` parameter, after the query's own decoding: decoded
 /// once more when it still holds percent-encoding. `None` (the caller's 404) when that
 /// encoding is malformed or does not decode to UTF-8.
@@ -64,6 +74,14 @@ fn well_formed(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_deletion_link_carries_only_the_token() {
+        assert_eq!(
+            account_deletion_link("http://localhost:3000", "AbC-_9"),
+            "http://localhost:3000#delete-account:token=AbC-_9"
+        );
+    }
 
     #[test]
     fn link_matches_the_frontend_format() {

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::{
-    link::login_link,
+    link::{account_deletion_link, login_link},
     templates::{self, Lang},
 };
 use crate::{config::Config, error::ApiError};
@@ -21,6 +21,17 @@ pub struct LoginMail {
     /// The user's current `verified`: unverified users get the registration wording.
     pub verified: bool,
     pub lang: Lang,
+    /// What the link does: log in, or confirm deleting the account.
+    pub purpose: Purpose,
+}
+
+/// What a mailed link is for. Both kinds are single-use verifiers valid for 10 minutes,
+/// kept in separate tables (docs/api-conventions.md#account-export-and-deletion).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Purpose {
+    #[default]
+    Login,
+    DeleteAccount,
 }
 
 impl std::fmt::Debug for LoginMail {
@@ -29,6 +40,7 @@ impl std::fmt::Debug for LoginMail {
             .field("username", &self.username)
             .field("verified", &self.verified)
             .field("lang", &self.lang)
+            .field("purpose", &self.purpose)
             .finish_non_exhaustive()
     }
 }
@@ -59,8 +71,16 @@ impl Composer {
     }
 
     pub fn compose(&self, mail: &LoginMail) -> Message {
-        let link = login_link(&self.login_url, &mail.username, &mail.token, mail.verified);
-        let t = templates::render(mail.lang, !mail.verified, &mail.username, &link);
+        let t = match mail.purpose {
+            Purpose::Login => {
+                let link = login_link(&self.login_url, &mail.username, &mail.token, mail.verified);
+                templates::render(mail.lang, !mail.verified, &mail.username, &link)
+            }
+            Purpose::DeleteAccount => {
+                let link = account_deletion_link(&self.login_url, &mail.token);
+                templates::render_account_deletion(mail.lang, &mail.username, &link)
+            }
+        };
         Message {
             from: self.from.clone(),
             to: mail.to.clone(),

@@ -11,8 +11,8 @@ mod templates;
 
 use std::sync::Arc;
 
-pub use link::{link_user, login_link};
-pub use mailer::{Composer, LogMailer, LoginMail, Mailer, Message, NotBuiltIn};
+pub use link::{account_deletion_link, link_user, login_link};
+pub use mailer::{Composer, LogMailer, LoginMail, Mailer, Message, NotBuiltIn, Purpose};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;

@@ -85,6 +85,41 @@ pub fn render(lang: Lang, register: bool, user: &str, link: &str) -> Rendered {
             "The link is valid for 10 minutes and works once. If you did not register, you can ignore this message.",
         ),
     };
+    layout(
+        [html_lang, subject, greeting, intro, action, note],
+        user,
+        link,
+    )
+}
+
+/// The mail that confirms deleting an account (docs/api-conventions.md#account-export-and-deletion):
+/// the link carries the token that `DELETE /me/account` takes.
+pub fn render_account_deletion(lang: Lang, user: &str, link: &str) -> Rendered {
+    let texts = match lang {
+        Lang::Fi => [
+            "fi",
+            "Muistojakartalla Tilin poistaminen",
+            "Hei",
+            "tilisi poistamista on pyydetty. Poisto tehdään vasta, kun vahvistat sen alla olevalla linkillä.",
+            "Vahvista tilin poistaminen napsauttamalla tästä",
+            "Linkki on voimassa 10 minuuttia ja toimii kerran. Jos et pyytänyt tilisi poistamista, voit jättää tämän viestin huomiotta; tilisi säilyy.",
+        ],
+        Lang::En => [
+            "en",
+            "Memories on a Map account deletion",
+            "Hello",
+            "deleting your account was requested. Nothing is deleted until you confirm it with the link below.",
+            "Click here to confirm deleting your account",
+            "The link is valid for 10 minutes and works once. If you did not ask for this, you can ignore this message; your account stays.",
+        ],
+    };
+    layout(texts, user, link)
+}
+
+/// One mail's HTML and text from its wording: language, subject, greeting, intro, the
+/// link's text and the closing note.
+fn layout(texts: [&str; 6], user: &str, link: &str) -> Rendered {
+    let [html_lang, subject, greeting, intro, action, note] = texts;
     let html = format!(
         "<!DOCTYPE html>\r\n<html lang=\"{html_lang}\">\r\n<head><meta charset=\"utf-8\"><title>{subject}</title></head>\r\n\
          <body>\r\n<h1>{greeting} {user},</h1>\r\n<p>{intro}</p>\r\n<p><a href=\"{href}\">{action}</a></p>\r\n<p>{note}</p>\r\n</body>\r\n</html>\r\n",
@@ -116,6 +151,16 @@ mod tests {
         let r = render(Lang::En, false, "bob", "l");
         assert_eq!(r.subject, "Memories Login");
         assert!(r.html.contains("Click here to log in<"));
+    }
+
+    #[test]
+    fn the_deletion_mail_says_what_the_link_does() {
+        let r = render_account_deletion(Lang::En, "bob", "http://x#delete-account:token=t");
+        assert_eq!(r.subject, "Memories on a Map account deletion");
+        assert!(r.html.contains("href=\"http://x#delete-account:token=t\""));
+        assert!(r.text.contains("confirm deleting your account"));
+        let r = render_account_deletion(Lang::Fi, "bob", "l");
+        assert!(r.subject.contains("Tilin poistaminen"));
     }
 
     #[test]

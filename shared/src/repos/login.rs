@@ -74,6 +74,17 @@ pub async fn by_email(
     Ok(row.map(account))
 }
 
+/// The stored password hash of an account (`None`: no account or no password).
+pub async fn password_hash(
+    q: &mut impl Queryable,
+    user_id: i32,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let hash: Option<Option<Vec<u8>>> = q
+        .exec_first("SELECT password_hash FROM users WHERE id = ?", (user_id,))
+        .await?;
+    Ok(hash.flatten())
+}
+
 /// Whether another account than `except` has this username / e-mail (collation match).
 pub async fn username_taken(
     q: &mut impl Queryable,

@@ -2,6 +2,7 @@
 //! caller, read the facts the access rules need (`access.rs`) and return domain values or
 //! [`crate::error::ApiError`]; no HTTP types here.
 
+pub mod account;
 pub mod clusters;
 pub mod comments;
 pub mod images;

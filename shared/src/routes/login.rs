@@ -20,7 +20,7 @@ use crate::{
     error::{ApiError, ApiResult, ErrorEnvelope, FieldError},
     http::doc::responses::{Always, Invalid, NoContent, SessionStarted, TooLarge},
     http::{session, ApiJson, AuthUser, MaybeUser, QueryMap, Reply},
-    mail::{link_user, Lang, LoginMail},
+    mail::{link_user, Lang, LoginMail, Purpose},
     namegen, passwords,
     repos::{
         login::{self, Account},
@@ -292,6 +292,7 @@ async fn register(
         token,
         verified: false,
         lang: Lang::from_headers(&headers),
+        purpose: Purpose::Login,
     };
     // Sent before commit: a failed send leaves neither account nor verifier.
     state.mailer().send(&mail).await?;
@@ -387,6 +388,7 @@ async fn email_login(
         token,
         verified: account.verified,
         lang,
+        purpose: Purpose::Login,
     };
     state.mailer().send(&mail).await?;
     tx.commit().await?;

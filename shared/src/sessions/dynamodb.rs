@@ -149,6 +149,67 @@ impl DynamoDbSessionStore {
         Ok(())
     }
 
+    /// The tokens the per-user index lists for `user`, page by page. The index is
+    /// eventually consistent and TTL deletion lags, so callers judge each item themselves.
+    async fn keys_of(&self, user: &str) -> Result<Vec<AttributeValue>, ApiError> {
+        let mut keys = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(USER_INDEX)
+                .key_condition_expression("#u = :u")
+                .expression_attribute_names("#u", USER_ATTR)
+                .expression_attribute_values(":u", s(user))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            keys.extend(
+                page.items()
+                    .iter()
+                    .filter_map(|item| item.get(PARTITION_KEY).cloned()),
+            );
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(keys)
+    }
+
+    /// How many of `keys` are sessions that have not expired, each read consistently
+    /// with `GetItem` (the permission authentication has already; a user has few
+    /// sessions).
+    async fn count_live(&self, keys: Vec<AttributeValue>) -> Result<u64, ApiError> {
+        let now = now_secs();
+        let mut live = 0u64;
+        for key in keys {
+            let item = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PARTITION_KEY, key)
+                .consistent_read(true)
+                .projection_expression("#e")
+                .expression_attribute_names("#e", TTL_ATTR)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            let expires = item
+                .item()
+                .and_then(|i| i.get(TTL_ATTR))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<u64>().ok());
+            if expires.is_some_and(|e| e >= now) {
+                live += 1;
+            }
+        }
+        Ok(live)
+    }
+
     /// Deletes items by key, 25 a request, retrying what DynamoDB leaves unprocessed.
     async fn delete_keys(&self, keys: Vec<AttributeValue>) -> Result<(), ApiError> {
         for chunk in keys.chunks(25) {
@@ -272,31 +333,7 @@ impl SessionStore for DynamoDbSessionStore {
     }
 
     async fn end_all(&self, user: &str) -> Result<(), ApiError> {
-        let mut keys = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(USER_INDEX)
-                .key_condition_expression("#u = :u")
-                .expression_attribute_names("#u", USER_ATTR)
-                .expression_attribute_values(":u", s(user))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            keys.extend(
-                page.items()
-                    .iter()
-                    .filter_map(|item| item.get(PARTITION_KEY).cloned()),
-            );
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
-            }
-        }
+        let keys = self.keys_of(user).await?;
         self.delete_keys(keys).await
     }
 
@@ -323,5 +360,10 @@ impl SessionStore for DynamoDbSessionStore {
             .and_then(|v| v.as_n().ok())
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| ApiError::internal("DynamoDB counter returned no count"))
+    }
+
+    async fn count(&self, user: &str) -> Result<u64, ApiError> {
+        let keys = self.keys_of(user).await?;
+        self.count_live(keys).await
     }
 }

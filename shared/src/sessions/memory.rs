@@ -72,6 +72,16 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn count(&self, user: &str) -> Result<u64, ApiError> {
+        let now = Instant::now();
+        let live = self
+            .map()
+            .values()
+            .filter(|(data, expires)| data.user == user && *expires > now)
+            .count();
+        Ok(live as u64)
+    }
+
     async fn hit(&self, name: &str, ttl_secs: u64) -> Result<u64, ApiError> {
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();

@@ -54,6 +54,18 @@ local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n";
 
+/// Live sessions in the user's index: members whose key still exists and names the user.
+const COUNT: &str = r"
+local n = 0
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('GET', k)
+  if v then
+    local ok, s = pcall(cjson.decode, v)
+    if ok and type(s) == 'table' and s['user'] == ARGV[1] then n = n + 1 end
+  end
+end
+return n";
+
 pub struct RedisSessionStore {
     conn: ConnectionManager,
     lifetime_secs: u64,
@@ -62,6 +74,7 @@ pub struct RedisSessionStore {
     touch: Script,
     end_all: Script,
     hit: Script,
+    count: Script,
 }
 
 fn user_index(user: &str) -> Vec<u8> {
@@ -96,6 +109,7 @@ impl RedisSessionStore {
             touch: Script::new(TOUCH),
             end_all: Script::new(END_ALL),
             hit: Script::new(HIT),
+            count: Script::new(COUNT),
         })
     }
 
@@ -179,5 +193,18 @@ impl SessionStore for RedisSessionStore {
                 .invoke_async(&mut conn),
         )
         .await
+    }
+
+    async fn count(&self, user: &str) -> Result<u64, ApiError> {
+        let mut conn = self.conn.clone();
+        let n: u64 = self
+            .run(
+                self.count
+                    .key(user_index(user))
+                    .arg(user)
+                    .invoke_async(&mut conn),
+            )
+            .await?;
+        Ok(n)
     }
 }

@@ -62,4 +62,8 @@ pub trait SessionStore: Send + Sync {
     /// included; a new counter expires `ttl_secs` later. The posting limits count with it
     /// (`http::limit`), so parallel requests on any instance share one count.
     async fn hit(&self, name: &str, ttl_secs: u64) -> Result<u64, ApiError>;
+
+    /// How many sessions of `user` are live now (not ended, not expired); for the
+    /// account export (docs/api-conventions.md#account-export-and-deletion).
+    async fn count(&self, user: &str) -> Result<u64, ApiError>;
 }

@@ -295,23 +295,6 @@ async fn a_large_export_is_read_in_chunks() {
     assert_eq!(ids, expected);
 }
 
-/// A fresh bucket on moto.
-async fn moto_bucket() -> String {
-    let endpoint = moto_url();
-    assert!(
-        endpoint.starts_with("http://127.") || endpoint.starts_with("http://localhost"),
-        "tests talk to a local moto only, not {endpoint}"
-    );
-    let bucket = format!("muistot-test-{}", &unique("x")[2..]);
-    let r = reqwest::Client::new()
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "create bucket: {}", r.status());
-    bucket
-}
-
 #[tokio::test]
 async fn past_the_cap_the_s3_store_answers_303_to_the_file() {
     let bucket = moto_bucket().await;

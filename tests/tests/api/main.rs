@@ -1,6 +1,7 @@
 //! One integration-test binary (keeps link time down); a module per resource group.
 
 mod access;
+mod account;
 mod admin;
 mod caching;
 mod clusters;

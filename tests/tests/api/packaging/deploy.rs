@@ -252,7 +252,20 @@ fn permissions_are_least_privilege() {
         ("sites", &["sessions:auth", "images:write"][..]),
         ("memories", &["sessions:auth", "images:write"][..]),
         ("comments", &["sessions:auth"][..]),
-        ("me", &["sessions:auth", "sessions:manage"][..]),
+        // The account deletion mails its link and deletes the account's images; a large
+        // account export is kept under exports/.
+        (
+            "me",
+            &[
+                "sessions:auth",
+                "sessions:manage",
+                "ses:SendEmail",
+                "s3:DeleteObject",
+                "s3:PutObject",
+                "s3:GetObject",
+                "s3:AbortMultipartUpload",
+            ][..],
+        ),
         ("admin", &["sessions:auth"][..]),
         (MIGRATE, &[][..]),
     ]);
