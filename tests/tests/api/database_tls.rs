@@ -25,9 +25,14 @@ impl TlsMariaDb {
         make_ca(d, "ca", "muistot test CA");
         make_ca(d, "other-ca", "another CA");
         make_server_cert(d);
+        // Temporary tables in a directory of its own: in the shared /tmp, two servers
+        // bootstrapping at once have been seen to delete each other's files.
+        std::fs::create_dir(d.join("tmp")).unwrap();
+        let tmpdir = format!("--tmpdir={}", d.join("tmp").display());
         run(Command::new(program("mariadb-install-db"))
             .arg("--no-defaults")
             .arg(format!("--datadir={}", d.join("data").display()))
+            .arg(&tmpdir)
             .args(["--user=root", "--skip-test-db"]));
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -38,6 +43,7 @@ impl TlsMariaDb {
         let server = Command::new(program("mariadbd"))
             .arg("--no-defaults")
             .arg(format!("--datadir={}", file("data")))
+            .arg(&tmpdir)
             .arg(format!("--port={port}"))
             .arg("--bind-address=127.0.0.1")
             .arg(format!("--socket={}", file("mysqld.sock")))
