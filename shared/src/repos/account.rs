@@ -136,8 +136,24 @@ pub struct ExportedReports {
     pub memories: Vec<i32>,
     /// Ids of the comments the user reported (the original's `audit_comments`)
     pub comments: Vec<i32>,
-    // MODERATION REPORTS: the moderation reports table being added concurrently is not
-    // read yet; its rows by this user belong here, as another field.
+    /// The reason and time of each report made through this API (`audit_memory_reasons`,
+    /// `audit_comment_reasons`; reports written by the original server have none)
+    pub reasons: Vec<ExportedReason>,
+}
+
+/// The reason and time of one report.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedReason {
+    /// `memory` or `comment`
+    #[schema(example = "memory")]
+    pub kind: &'static str,
+    /// The reported item's id
+    pub id: i32,
+    /// The reason given, if any
+    pub reason: Option<String>,
+    #[serde(serialize_with = "ser_datetime_req")]
+    #[schema(value_type = String, example = "2022-04-05T13:36:33")]
+    pub reported_at: NaiveDateTime,
 }
 
 /// The user's sessions.
@@ -291,6 +307,33 @@ pub async fn export(
             (user_id,),
         )
         .await?;
+    let mut reasons: Vec<ExportedReason> = q
+        .exec_map(
+            "SELECT memory_id, reason, reported_at FROM audit_memory_reasons
+             WHERE user_id = ? ORDER BY memory_id",
+            (user_id,),
+            |(id, reason, reported_at)| ExportedReason {
+                kind: "memory",
+                id,
+                reason,
+                reported_at,
+            },
+        )
+        .await?;
+    reasons.extend(
+        q.exec_map(
+            "SELECT comment_id, reason, reported_at FROM audit_comment_reasons
+             WHERE user_id = ? ORDER BY comment_id",
+            (user_id,),
+            |(id, reason, reported_at)| ExportedReason {
+                kind: "comment",
+                id,
+                reason,
+                reported_at,
+            },
+        )
+        .await?,
+    );
     let now: Option<String> = q
         .query_first("SELECT DATE_FORMAT(UTC_TIMESTAMP(), '%Y-%m-%dT%H:%i:%s')")
         .await?;
@@ -314,6 +357,7 @@ pub async fn export(
         reports: ExportedReports {
             memories: reported_memories,
             comments: reported_comments,
+            reasons,
         },
         sessions: ExportedSessions { active: 0 },
     }))

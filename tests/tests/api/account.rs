@@ -59,6 +59,13 @@ async fn report_memory(app: &TestApp, memory: i64, user: i32) {
     )
     .await
     .unwrap();
+    // With its reason, as a report made through this API is stored.
+    c.exec_drop(
+        "INSERT INTO audit_memory_reasons (memory_id, user_id, reason) VALUES (?, ?, ?)",
+        (memory, user, format!("reason of user {user}")),
+    )
+    .await
+    .unwrap();
 }
 
 fn id_set(list: &Value) -> BTreeSet<i64> {
@@ -160,6 +167,12 @@ async fn export_holds_the_callers_rows_only(dynamodb: bool) {
         .ends_with(&format!("/images/{a_file}")));
     assert_eq!(int_set(&e["reports"]["memories"]), BTreeSet::from([b_pub]));
     assert_eq!(int_set(&e["reports"]["comments"]), BTreeSet::new());
+    let reasons = e["reports"]["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 1, "{reasons:?}");
+    assert_eq!(reasons[0]["kind"], "memory");
+    assert_eq!(reasons[0]["id"], b_pub);
+    assert_eq!(reasons[0]["reason"], format!("reason of user {a}"));
+    assert!(!e.to_string().contains(&format!("reason of user {b}")));
     assert_eq!(e["sessions"]["active"], 2);
     // Nothing of the other user: the id sets above are exact, and no name, file or
     // project of theirs appears anywhere.
