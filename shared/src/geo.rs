@@ -310,6 +310,11 @@ pub fn covering_ranges(bbox: &BBox) -> Vec<(u64, u64)> {
             z -= 1;
         }
     }
+    merge_ranges(ranges)
+}
+
+/// `ranges` (inclusive) sorted, with overlapping and touching neighbours merged.
+pub fn merge_ranges(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
     ranges.sort_unstable();
     let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
     for (lo, hi) in ranges {
@@ -324,6 +329,15 @@ pub fn covering_ranges(bbox: &BBox) -> Vec<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_merge_when_they_touch_or_overlap() {
+        assert_eq!(
+            merge_ranges(vec![(10, 12), (0, 3), (4, 5), (11, 20), (30, 31)]),
+            vec![(0, 5), (10, 20), (30, 31)]
+        );
+        assert_eq!(merge_ranges(Vec::new()), Vec::new());
+    }
 
     #[test]
     fn a_rectangle_is_placed_inside_outside_or_on_the_border_of_a_box() {

@@ -16,7 +16,9 @@ use mysql_async::{prelude::*, Params, Row, Value};
 
 use super::{projects::ProjectAccess, row::col, Viewer};
 use crate::error::ApiError;
-use crate::geo::{covering_ranges, BBox, Placement, CELL_ZOOM_OFFSET, SUMMARY_ZOOM, TILE_ZOOM};
+use crate::geo::{
+    covering_ranges, merge_ranges, BBox, Placement, CELL_ZOOM_OFFSET, SUMMARY_ZOOM, TILE_ZOOM,
+};
 use crate::models::site::Cluster;
 
 /// The sums of one cell's sites.
@@ -40,6 +42,23 @@ impl Sums {
             bbox: [lon, lat, lon, lat],
             first_id: id,
         }
+    }
+
+    /// Columns `i..i + 7` of `row`: count, the two coordinate sums, west, south, east,
+    /// north, and the first id (the order of both statements below).
+    fn from_row(row: &mut Row, i: usize) -> Result<Self, ApiError> {
+        Ok(Self {
+            count: col(row, i)?,
+            lat_sum: col(row, i + 1)?,
+            lon_sum: col(row, i + 2)?,
+            bbox: [
+                col(row, i + 3)?,
+                col(row, i + 4)?,
+                col(row, i + 5)?,
+                col(row, i + 6)?,
+            ],
+            first_id: col(row, i + 7)?,
+        })
     }
 
     fn add(&mut self, o: &Sums) {
@@ -171,23 +190,7 @@ async fn grouped(
         )
         .await?;
     rows.into_iter()
-        .map(|mut r| {
-            Ok((
-                col(&mut r, 0)?,
-                Sums {
-                    count: col(&mut r, 1)?,
-                    lat_sum: col(&mut r, 2)?,
-                    lon_sum: col(&mut r, 3)?,
-                    bbox: [
-                        col(&mut r, 4)?,
-                        col(&mut r, 5)?,
-                        col(&mut r, 6)?,
-                        col(&mut r, 7)?,
-                    ],
-                    first_id: col(&mut r, 8)?,
-                },
-            ))
-        })
+        .map(|mut r| Ok((col(&mut r, 0)?, Sums::from_row(&mut r, 1)?)))
         .collect()
 }
 
@@ -213,24 +216,7 @@ async fn summary_rows(
         )
         .await?;
     rows.into_iter()
-        .map(|mut r| {
-            Ok((
-                col(&mut r, 0)?,
-                col(&mut r, 1)?,
-                Sums {
-                    count: col(&mut r, 2)?,
-                    lat_sum: col(&mut r, 3)?,
-                    lon_sum: col(&mut r, 4)?,
-                    bbox: [
-                        col(&mut r, 5)?,
-                        col(&mut r, 6)?,
-                        col(&mut r, 7)?,
-                        col(&mut r, 8)?,
-                    ],
-                    first_id: col(&mut r, 9)?,
-                },
-            ))
-        })
+        .map(|mut r| Ok((col(&mut r, 0)?, col(&mut r, 1)?, Sums::from_row(&mut r, 2)?)))
         .collect()
 }
 
@@ -263,19 +249,6 @@ async fn own_unpublished(
 /// Most key ranges of straddling summary rows grouped from their sites in one statement;
 /// past it the whole box is grouped from its sites.
 const MAX_BORDER_RANGES: usize = 512;
-
-/// Sorted, merged inclusive ranges.
-fn merge_ranges(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
-    ranges.sort_unstable();
-    let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
-    for (lo, hi) in ranges {
-        match merged.last_mut() {
-            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
-            _ => merged.push((lo, hi)),
-        }
-    }
-    merged
-}
 
 /// The stored keys of zoom-`SUMMARY_ZOOM` tile `cell`.
 fn stored_range(cell: u64) -> (u64, u64) {
@@ -402,15 +375,6 @@ async fn named(q: &mut impl Queryable, cells: Cells) -> Result<Vec<Cluster>, Api
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ranges_merge_when_they_touch_or_overlap() {
-        assert_eq!(
-            merge_ranges(vec![(10, 12), (0, 3), (4, 5), (11, 20), (30, 31)]),
-            vec![(0, 5), (10, 20), (30, 31)]
-        );
-        assert_eq!(merge_ranges(Vec::new()), Vec::new());
-    }
 
     #[test]
     fn a_summary_cell_holds_the_stored_keys_under_it() {
