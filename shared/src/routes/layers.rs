@@ -100,7 +100,11 @@ pub(super) fn with_layers(state: AppState, routes: Router<AppState>, groups: &[G
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // The X-Ray trace id beside the request id: one step from an error body's
+            // request_id to the trace (docs/operations.md#tracing).
+            let trace_id = crate::telemetry::trace_id(req.headers());
+            let trace_id = trace_id.as_deref().unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, trace_id = %trace_id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
