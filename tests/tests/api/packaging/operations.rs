@@ -360,3 +360,17 @@ fn every_alarm_points_to_its_runbook_section() {
         );
     }
 }
+
+/// The dashboard's figures of what users do read the namespace and dimensions the code's
+/// metric lines are written with.
+#[test]
+fn the_dashboard_reads_the_metrics_the_code_writes() {
+    let body = template().doc["Resources"]["Dashboard"]["Properties"]["DashboardBody"]
+        .as_str()
+        .expect("DashboardBody");
+    let search = format!(
+        "{{{},Route,Status}} MetricName=\\\"Latency\\\"",
+        muistot::telemetry::METRICS_NAMESPACE
+    );
+    assert!(body.contains(&search), "the dashboard has no {search}");
+}
