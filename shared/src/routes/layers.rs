@@ -80,6 +80,8 @@ async fn method_not_allowed() -> ApiError {
 pub(super) fn with_layers(state: AppState, routes: Router<AppState>, groups: &[Group]) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     routes
+        // Only matched routes: their pattern names the metric, never a concrete path.
+        .route_layer(middleware::from_fn(route_latency))
         .fallback({
             let groups: Arc<[Group]> = groups.into();
             move |method: Method, uri: Uri, base: BaseUrl| unmatched(groups, method, uri, base)
@@ -100,10 +102,37 @@ pub(super) fn with_layers(state: AppState, routes: Router<AppState>, groups: &[G
                 .get("x-request-id")
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // The X-Ray trace id beside the request id: one step from an error body's
+            // request_id to the trace (docs/operations.md#tracing).
+            let trace_id = crate::telemetry::trace_id(req.headers());
+            let trace_id = trace_id.as_deref().unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, trace_id = %trace_id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// One EMF metric line per request that reached a route: its latency in the router, by
+/// route pattern and status (docs/operations.md#metrics). Counting the lines by route and
+/// status gives what users do: logins by method, links sent, things created, publish
+/// actions, rate-limit refusals (429).
+async fn route_latency(req: axum::extract::Request, next: middleware::Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| format!("{} {}", req.method(), p.as_str()));
+    let started = std::time::Instant::now();
+    let res = next.run(req).await;
+    if let Some(route) = route {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        crate::telemetry::metric(
+            "Latency",
+            crate::telemetry::Unit::Milliseconds,
+            ms,
+            &[("Route", &route), ("Status", res.status().as_str())],
+        );
+    }
+    res
 }
 
 /// The answer to a request whose handler (or authentication) panicked.

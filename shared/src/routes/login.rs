@@ -297,6 +297,12 @@ async fn register(
     // Sent before commit: a failed send leaves neither account nor verifier.
     state.mailer().send(&mail).await?;
     tx.commit().await?;
+    crate::telemetry::metric(
+        "LoginLinksSent",
+        crate::telemetry::Unit::Count,
+        1.0,
+        &[("Kind", "register")],
+    );
     Ok(StatusCode::CREATED.into_response())
 }
 
@@ -392,6 +398,12 @@ async fn email_login(
     };
     state.mailer().send(&mail).await?;
     tx.commit().await?;
+    crate::telemetry::metric(
+        "LoginLinksSent",
+        crate::telemetry::Unit::Count,
+        1.0,
+        &[("Kind", "login")],
+    );
     Ok(Reply::NoContent)
 }
 

@@ -26,6 +26,7 @@ mod me;
 mod memories;
 mod migrations;
 mod moderation;
+mod observability;
 mod openapi;
 mod packaging;
 mod projects;

@@ -14,6 +14,7 @@
 mod cdn;
 mod deploy;
 mod events;
+mod operations;
 mod template;
 
 use std::{
